@@ -1,0 +1,25 @@
+"""Registers the built-in loaders and reporters through the same hooks a plugin would use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from iamlint.hookspecs import hookimpl
+from iamlint.loaders import Loader
+from iamlint.report import Reporter
+
+
+@hookimpl
+def iamlint_loaders() -> Sequence[Loader]:
+    from iamlint.loaders.cloud_run import CloudRunLoader
+    from iamlint.loaders.gcloud_policy import GcloudPolicyLoader
+
+    return [GcloudPolicyLoader(), CloudRunLoader()]
+
+
+@hookimpl
+def iamlint_reporters() -> Sequence[Reporter]:
+    from iamlint.report.json import JsonReporter
+    from iamlint.report.text import TextReporter
+
+    return [TextReporter(), JsonReporter()]

@@ -1,0 +1,30 @@
+"""Errors that reach the user as one line each (``path:line: message``) and exit code 2."""
+
+from __future__ import annotations
+
+
+class IamlintError(Exception):
+    """Anything the user can fix: bad input, bad config, bad usage. Never shown as a traceback."""
+
+
+class InputError(IamlintError):
+    def __init__(self, path: str | None, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        if self.path and self.line:
+            return f"{self.path}:{self.line}: {self.message}"
+        if self.path:
+            return f"{self.path}: {self.message}"
+        return self.message
+
+
+class ConfigError(InputError):
+    """An invalid .iamlint.yaml / [tool.iamlint]; ``message`` names the key's path."""
+
+
+class UsageError(IamlintError):
+    pass

@@ -1,0 +1,80 @@
+"""A finding, its severity, and the fingerprint that identifies it across edits."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import total_ordering
+
+from iamlint.model import SourceLocation
+
+
+@total_ordering
+class Severity(str, Enum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_RANK = {severity: rank for rank, severity in enumerate(Severity)}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    resource: str
+    principal: str | None = None
+    role: str | None = None
+    location: SourceLocation | None = None
+    # Distinguishes findings that share rule/resource/principal/role, e.g. the env var name for SA004.
+    detail: str | None = None
+    suppressed_by: str | None = field(default=None, compare=False)
+
+    @property
+    def path(self) -> str | None:
+        return self.location.path if self.location else None
+
+    @property
+    def line(self) -> int | None:
+        return self.location.line if self.location else None
+
+    @property
+    def fingerprint(self) -> str:
+        # Line numbers are left out on purpose so that a baseline survives reformatting and reordering;
+        # the path stays in so that a waiver for one file never hides the same grant in another.
+        parts = (
+            self.rule,
+            self.resource,
+            self.principal or "",
+            self.role or "",
+            self.path or "",
+            (self.location.address or "") if self.location else "",
+            self.detail or "",
+        )
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+    def sort_key(self) -> tuple[str, int, str, str, str, str, str]:
+        return (
+            self.path or "~" + self.resource,
+            self.line or 0,
+            self.rule,
+            self.resource,
+            self.principal or "",
+            self.role or "",
+            self.detail or "",
+        )

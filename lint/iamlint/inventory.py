@@ -1,0 +1,383 @@
+"""The indexes rules query, built once from the loaders' facts.
+
+Cross-resource questions (who shares a service account, what a principal holds through inheritance, which
+environment a project belongs to) are answered here so that no rule scans everything again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from iamlint.model import (
+    CRM,
+    PROJECT_PREFIX,
+    AuditConfig,
+    Binding,
+    CustomRole,
+    Fact,
+    Notice,
+    Policy,
+    Resource,
+    ServiceAccount,
+    ServiceAccountKey,
+    UnknownAsset,
+    Unresolved,
+    Workload,
+    compute_default_account,
+    service_account_project,
+    short_name,
+)
+
+PROJECT_TYPE = "cloudresourcemanager.googleapis.com/Project"
+FOLDER_TYPE = "cloudresourcemanager.googleapis.com/Folder"
+ORGANIZATION_TYPE = "cloudresourcemanager.googleapis.com/Organization"
+
+_ENVIRONMENT_TOKENS = {
+    "prod": "prod",
+    "production": "prod",
+    "prd": "prod",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "dev": "dev",
+    "development": "dev",
+    "test": "test",
+    "qa": "test",
+    "uat": "test",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Knowledge about the organisation that the inputs do not carry, from the config."""
+
+    environments: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    allowed_domains: Sequence[str] = ()
+    # Fixed per run so that time-dependent rules (expired conditions) are deterministic under test.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveBinding:
+    """A binding as seen from a resource: set on it, or inherited from ``written_on``."""
+
+    binding: Binding
+    written_on: str
+    # Full names from where the binding is written down to the resource asked about (both included).
+    path: tuple[str, ...]
+
+    @property
+    def inherited(self) -> bool:
+        return len(self.path) > 1
+
+
+class InventoryBuilder:
+    """Collects facts as loaders stream them; :meth:`build` indexes them."""
+
+    def __init__(self) -> None:
+        self.resources: dict[str, Resource] = {}
+        self.policies: list[Policy] = []
+        self.workloads: list[Workload] = []
+        self.service_accounts: dict[str, ServiceAccount] = {}
+        self.keys: list[ServiceAccountKey] = []
+        self.custom_roles: dict[str, CustomRole] = {}
+        self.notices: list[Notice] = []
+        self.unresolved: list[Unresolved] = []
+        self.unknown_asset_types: Counter[str] = Counter()
+        self.fact_count = 0
+
+    def add(self, fact: Fact) -> None:
+        self.fact_count += 1
+        if isinstance(fact, Policy):
+            self.policies.append(fact)
+        elif isinstance(fact, Resource):
+            known = self.resources.get(fact.name)
+            self.resources[fact.name] = _merge_resource(known, fact) if known else fact
+        elif isinstance(fact, Workload):
+            self.workloads.append(fact)
+        elif isinstance(fact, ServiceAccount):
+            self.service_accounts.setdefault(fact.email.lower(), fact)
+        elif isinstance(fact, ServiceAccountKey):
+            self.keys.append(fact)
+        elif isinstance(fact, CustomRole):
+            self.custom_roles[fact.name] = fact
+        elif isinstance(fact, Notice):
+            self.notices.append(fact)
+        elif isinstance(fact, UnknownAsset):
+            self.unknown_asset_types[fact.asset_type] += 1
+        elif isinstance(fact, Unresolved):
+            self.unresolved.append(fact)
+
+    def add_all(self, facts: Iterable[Fact]) -> None:
+        for fact in facts:
+            self.add(fact)
+
+    def build(self, settings: Settings | None = None) -> Inventory:
+        return Inventory(self, settings or Settings())
+
+
+def _merge_resource(known: Resource, new: Resource) -> Resource:
+    """Two inputs may describe one resource (a resource export and an iam-policy export): keep both."""
+    return dataclasses.replace(
+        known,
+        parent=known.parent or new.parent,
+        labels={**new.labels, **known.labels},
+        location=known.location or new.location,
+        project_id=known.project_id or new.project_id,
+        project_number=known.project_number or new.project_number,
+        ancestors=known.ancestors or new.ancestors,
+    )
+
+
+class Inventory:
+    """Read-only indexes over everything the inputs said."""
+
+    def __init__(self, builder: InventoryBuilder, settings: Settings) -> None:
+        self.settings = settings
+        self.notices: tuple[Notice, ...] = tuple(builder.notices)
+        self.unresolved: tuple[Unresolved, ...] = tuple(builder.unresolved)
+        self.unknown_asset_types: Mapping[str, int] = dict(builder.unknown_asset_types)
+        self.custom_roles: Mapping[str, CustomRole] = dict(builder.custom_roles)
+        self.keys: tuple[ServiceAccountKey, ...] = tuple(builder.keys)
+
+        self._number_to_id: dict[str, str] = {}
+        self._learn_project_aliases(builder)
+
+        self.resources: dict[str, Resource] = {}
+        for resource in builder.resources.values():
+            self.resources.setdefault(self.canonical(resource.name), resource)
+
+        self.policies: tuple[Policy, ...] = tuple(builder.policies)
+        self._bindings: dict[str, list[Binding]] = defaultdict(list)
+        self._audit_configs: dict[str, list[AuditConfig]] = defaultdict(list)
+        for policy in self.policies:
+            key = self.canonical(policy.resource)
+            self._bindings[key].extend(policy.bindings)
+            self._audit_configs[key].extend(policy.audit_configs)
+
+        self.service_accounts: Mapping[str, ServiceAccount] = dict(builder.service_accounts)
+        self.workloads: tuple[Workload, ...] = tuple(self._resolve_default_account(w) for w in builder.workloads)
+        self._workloads_by_account: dict[str, list[Workload]] = defaultdict(list)
+        for workload in self.workloads:
+            self._workloads_by_account[workload.service_account.lower()].append(workload)
+        self._parents: dict[str, str | None] = {}
+
+    # --- projects -----------------------------------------------------------------------------------
+
+    def _learn_project_aliases(self, builder: InventoryBuilder) -> None:
+        for resource in builder.resources.values():
+            if resource.project_id and resource.project_number:
+                self._number_to_id[resource.project_number] = resource.project_id
+            # An asset named by project id whose ancestors start with projects/NUMBER ties the two.
+            named = _project_segment(resource.name)
+            if named and not named.isdigit() and resource.ancestors:
+                first = resource.ancestors[0]
+                if resource.asset_type != PROJECT_TYPE:
+                    first = next((a for a in resource.ancestors if a.startswith("projects/")), "")
+                number = first.removeprefix("projects/")
+                if number.isdigit():
+                    self._number_to_id.setdefault(number, named)
+        for workload in builder.workloads:
+            # A Knative export names the project by number in metadata.namespace and by id nowhere, but a
+            # v2 name or label may carry both.
+            ids = workload.labels.get("iamlint.dev/project-id")
+            if ids and workload.project.isdigit():
+                self._number_to_id.setdefault(workload.project, ids)
+
+    def project_id(self, project: str) -> str:
+        """The project id for an id or number, when the inputs tell; the input unchanged otherwise."""
+        return self._number_to_id.get(project, project)
+
+    def project_number(self, project: str) -> str | None:
+        if project.isdigit():
+            return project
+        for number, project_id in self._number_to_id.items():
+            if project_id == project:
+                return number
+        return None
+
+    def same_project(self, left: str, right: str) -> bool:
+        return self.project_id(left) == self.project_id(right)
+
+    def canonical(self, full_name: str) -> str:
+        """A full name with its project segment written as the project id, so aliases compare equal."""
+        project = _project_segment(full_name)
+        if project and project.isdigit() and project in self._number_to_id:
+            return full_name.replace(f"projects/{project}", f"projects/{self._number_to_id[project]}", 1)
+        return full_name
+
+    def projects(self) -> list[str]:
+        """Canonical full names of every project the inputs mention, in a stable order."""
+        found: set[str] = set()
+        for name in [*self.resources, *self._bindings]:
+            project = _project_segment(name)
+            if project:
+                found.add(PROJECT_PREFIX + self.project_id(project))
+        for workload in self.workloads:
+            found.add(PROJECT_PREFIX + self.project_id(workload.project))
+        return sorted(found)
+
+    def project_resource(self, project: str) -> Resource | None:
+        return self.resources.get(self.canonical(PROJECT_PREFIX + project))
+
+    def project_labels(self, project: str) -> Mapping[str, str]:
+        resource = self.project_resource(self.project_id(project))
+        return resource.labels if resource else {}
+
+    def environment_of(self, project: str) -> str | None:
+        """prod/staging/dev/test for a project id or number, or None when nothing says."""
+        project_id = self.project_id(project)
+        for environment, globs in self.settings.environments.items():
+            if any(fnmatch.fnmatchcase(project_id, glob) for glob in globs):
+                return environment
+        labels = self.project_labels(project_id)
+        for key in ("env", "environment"):
+            if labels.get(key):
+                label = labels[key].lower()
+                return _ENVIRONMENT_TOKENS.get(label, label)
+        for token in re.split(r"[-_.]", project_id.lower()):
+            if token in _ENVIRONMENT_TOKENS:
+                return _ENVIRONMENT_TOKENS[token]
+        return None
+
+    # --- hierarchy ----------------------------------------------------------------------------------
+
+    def parent(self, full_name: str) -> str | None:
+        name = self.canonical(full_name)
+        if name not in self._parents:
+            self._parents[name] = self._find_parent(name)
+        return self._parents[name]
+
+    def _find_parent(self, name: str) -> str | None:
+        resource = self.resources.get(name)
+        if resource is not None:
+            if resource.parent:
+                return self.canonical(resource.parent)
+            if resource.ancestors:
+                own = 1 if resource.asset_type in (PROJECT_TYPE, FOLDER_TYPE, ORGANIZATION_TYPE) else 0
+                remaining = resource.ancestors[own:]
+                if remaining:
+                    return self.canonical(CRM + remaining[0])
+        return self.canonical(derived_parent(name)) if derived_parent(name) else None
+
+    def ancestors(self, full_name: str) -> list[str]:
+        """Nearest first, up to the organization where the inputs say; loops are cut."""
+        chain: list[str] = []
+        seen = {self.canonical(full_name)}
+        current = self.parent(full_name)
+        while current and current not in seen:
+            chain.append(current)
+            seen.add(current)
+            current = self.parent(current)
+        return chain
+
+    def resource_type(self, full_name: str) -> str | None:
+        resource = self.resources.get(self.canonical(full_name))
+        return resource.asset_type if resource else asset_type_of_name(full_name)
+
+    # --- bindings -----------------------------------------------------------------------------------
+
+    def bindings(self) -> Iterator[Binding]:
+        """Every binding once, where it is written."""
+        for policy in self.policies:
+            yield from policy.bindings
+
+    def bindings_on(self, full_name: str) -> Sequence[Binding]:
+        return self._bindings.get(self.canonical(full_name), [])
+
+    def effective_bindings(self, full_name: str) -> Iterator[EffectiveBinding]:
+        """Bindings set on the resource and on each ancestor, nearest first."""
+        name = self.canonical(full_name)
+        path: tuple[str, ...] = (name,)
+        for node in [name, *self.ancestors(name)]:
+            if node != name:
+                path = (node, *path)
+            for binding in self._bindings.get(node, []):
+                yield EffectiveBinding(binding, node, path)
+
+    def audit_configs_on(self, full_name: str) -> Sequence[AuditConfig]:
+        return self._audit_configs.get(self.canonical(full_name), [])
+
+    def effective_audit_configs(self, full_name: str) -> Iterator[AuditConfig]:
+        for node in [self.canonical(full_name), *self.ancestors(full_name)]:
+            yield from self._audit_configs.get(node, [])
+
+    def resources_with_policies(self) -> list[str]:
+        return sorted(self._bindings.keys() | self._audit_configs.keys())
+
+    # --- workloads and accounts ---------------------------------------------------------------------
+
+    def _resolve_default_account(self, workload: Workload) -> Workload:
+        if not workload.unresolved_default_account:
+            return workload
+        number = self.project_number(workload.project)
+        if number is None:
+            return workload
+        return dataclasses.replace(
+            workload, service_account=compute_default_account(number), unresolved_default_account=False
+        )
+
+    def workloads_by_service_account(self) -> Mapping[str, Sequence[Workload]]:
+        return self._workloads_by_account
+
+    def workloads_running_as(self, email: str) -> Sequence[Workload]:
+        return self._workloads_by_account.get(email.lower(), [])
+
+    def service_account_project(self, email: str) -> str | None:
+        """Project id (where known) that owns a service account."""
+        account = self.service_accounts.get(email.lower())
+        project = account.project if account and account.project else service_account_project(email)
+        return self.project_id(project) if project else None
+
+
+def _project_segment(full_name: str) -> str | None:
+    parts = short_name(full_name).split("/")
+    if len(parts) >= 2 and parts[0] == "projects":
+        return parts[1]
+    return None
+
+
+_PARENT_SUFFIXES = (
+    # (segments the child adds, asset kind) for names whose parent is named inside them
+    re.compile(r"^(//spanner\.googleapis\.com/projects/[^/]+/instances/[^/]+)/(databases|backups)/[^/]+$"),
+)
+
+
+def derived_parent(full_name: str) -> str | None:
+    """The parent implied by a full name: database -> instance -> project; any project-scoped -> project."""
+    for pattern in _PARENT_SUFFIXES:
+        match = pattern.match(full_name)
+        if match:
+            return match.group(1)
+    if full_name.startswith(CRM):
+        return None
+    project = _project_segment(full_name)
+    return PROJECT_PREFIX + project if project else None
+
+
+_TYPE_BY_NAME = (
+    (re.compile(r"^//cloudresourcemanager\.googleapis\.com/projects/[^/]+$"), PROJECT_TYPE),
+    (re.compile(r"^//cloudresourcemanager\.googleapis\.com/folders/[^/]+$"), FOLDER_TYPE),
+    (re.compile(r"^//cloudresourcemanager\.googleapis\.com/organizations/[^/]+$"), ORGANIZATION_TYPE),
+    (re.compile(r"^//spanner\.googleapis\.com/projects/[^/]+/instances/[^/]+$"), "spanner.googleapis.com/Instance"),
+    (
+        re.compile(r"^//spanner\.googleapis\.com/projects/[^/]+/instances/[^/]+/databases/[^/]+$"),
+        "spanner.googleapis.com/Database",
+    ),
+    (re.compile(r"^//run\.googleapis\.com/projects/[^/]+/locations/[^/]+/services/[^/]+$"), "run.googleapis.com/Service"),
+    (re.compile(r"^//run\.googleapis\.com/projects/[^/]+/locations/[^/]+/jobs/[^/]+$"), "run.googleapis.com/Job"),
+    (re.compile(r"^//iam\.googleapis\.com/projects/[^/]+/serviceAccounts/[^/]+$"), "iam.googleapis.com/ServiceAccount"),
+)
+
+
+def asset_type_of_name(full_name: str) -> str | None:
+    for pattern, asset_type in _TYPE_BY_NAME:
+        if pattern.match(full_name):
+            return asset_type
+    return None

@@ -1,0 +1,124 @@
+"""Format detection and dispatch: every document is claimed by exactly one loader or reported.
+
+A loader parses; it never decides anything about risk. Loaders are plugged in through the
+``iamlint_loaders`` hook, the built-in ones included.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from iamlint.errors import InputError
+from iamlint.loaders.documents import Document, read_documents
+from iamlint.model import Fact, Notice, SourceLocation
+
+WALKED_SUFFIXES = (".json", ".yaml", ".yml", ".ndjson", ".jsonl")
+_SKIPPED_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
+
+
+@dataclass
+class LoadContext:
+    """What loaders may know beyond the document: where bare policies are set, and the display root."""
+
+    # path (as displayed) -> full resource name, for policies that do not name their resource
+    resource_for_path: Callable[[str], str | None] = lambda _path: None
+    changed_only: bool = False
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+class Loader(Protocol):
+    """One input format. ``claims`` looks at a parsed document; ``load`` turns it into facts."""
+
+    name: str
+    description: str
+
+    def claims(self, document: Document) -> bool: ...
+
+    def load(self, document: Document, context: LoadContext) -> Iterator[Fact]: ...
+
+
+EXPECTED = (
+    "expected a gcloud get-iam-policy document, a Cloud Run service or job (Knative YAML or Admin API v2 "
+    "JSON), Cloud Asset Inventory assets, or a Terraform plan (terraform show -json)"
+)
+
+
+def describe(document: Document) -> str:
+    data = document.data
+    if isinstance(data, dict):
+        keys = ", ".join(sorted(map(str, data))[:6]) or "no keys"
+        return f"found a mapping with keys {keys}"
+    return f"found a {type(data).__name__}"
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def expand_paths(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
+    """(file, named explicitly) for each file argument and each candidate file under each directory."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+                for name in sorted(files):
+                    if name.lower().endswith(WALKED_SUFFIXES):
+                        yield display_path(Path(root) / name), False
+        elif path.exists():
+            yield display_path(path), True
+        else:
+            raise InputError(raw, None, "no such file or directory")
+
+
+def load_documents(
+    documents: Iterable[Document],
+    loaders: Sequence[Loader],
+    context: LoadContext,
+    *,
+    explicit: bool = True,
+) -> Iterator[Fact]:
+    """Facts of documents from one file; an unclaimed document is an error or, when walked, a notice."""
+    for document in documents:
+        loader = next((candidate for candidate in loaders if candidate.claims(document)), None)
+        if loader is None:
+            if explicit:
+                raise InputError(document.path, document.line, f"not a recognised document: {EXPECTED}; "
+                                 f"{describe(document)}")
+            yield Notice(
+                f"skipped: not an IAM policy, Cloud Run spec, asset or plan ({describe(document)})",
+                SourceLocation(document.path, document.line),
+            )
+            return
+        yield from loader.load(document, context)
+
+
+def load_paths(
+    paths: Sequence[str],
+    loaders: Sequence[Loader],
+    context: LoadContext,
+    on_error: Callable[[InputError], None],
+    *,
+    exclude: Sequence[str] = (),
+) -> Iterator[Fact]:
+    """Facts of every file under ``paths``; errors go to ``on_error`` so that all of them are reported."""
+    try:
+        files = list(expand_paths(paths))
+    except InputError as error:
+        on_error(error)
+        return
+    for path, explicit in files:
+        if any(fnmatch.fnmatch(path, pattern) for pattern in exclude):
+            continue
+        try:
+            yield from load_documents(read_documents(path), loaders, context, explicit=explicit)
+        except InputError as error:
+            on_error(error)

@@ -1,0 +1,355 @@
+"""The normalised model every loader produces and every rule reads.
+
+Resource names are Cloud Asset Inventory full names
+(``//cloudresourcemanager.googleapis.com/projects/acme-shop-prod``), whatever format a fact came from, so
+that a binding read from a gcloud file and one read from an asset export describe the same resource.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Union
+
+CRM = "//cloudresourcemanager.googleapis.com/"
+PROJECT_PREFIX = CRM + "projects/"
+FOLDER_PREFIX = CRM + "folders/"
+ORGANIZATION_PREFIX = CRM + "organizations/"
+
+# A bare policy file does not say which resource it is set on; unless bound, each one stands for a
+# project of its own whose name makes the gap visible in every finding.
+UNBOUND_PROJECT_PREFIX = PROJECT_PREFIX + "unbound:"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where a fact was written: a file and line, and/or an address (Terraform address, asset name)."""
+
+    path: str | None = None
+    line: int | None = None
+    address: str | None = None
+
+    def __str__(self) -> str:
+        where = self.path or self.address or "<unknown>"
+        if self.path and self.line:
+            where = f"{self.path}:{self.line}"
+        if self.path and self.address:
+            where = f"{where} ({self.address})"
+        return where
+
+
+class PrincipalKind(str, Enum):
+    USER = "user"
+    GROUP = "group"
+    SERVICE_ACCOUNT = "serviceAccount"
+    DOMAIN = "domain"
+    ALL_USERS = "allUsers"
+    ALL_AUTHENTICATED_USERS = "allAuthenticatedUsers"
+    DELETED = "deleted"
+    PRINCIPAL = "principal"
+    PRINCIPAL_SET = "principalSet"
+    CONVENIENCE = "convenience"  # projectOwner:, projectEditor:, projectViewer:
+    UNKNOWN = "unknown"
+
+
+_CONVENIENCE = ("projectOwner", "projectEditor", "projectViewer")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """One IAM member string, parsed. ``member`` is kept verbatim: it is what users grep for."""
+
+    member: str
+    kind: PrincipalKind
+    # The identifier after the kind prefix: an email, a domain, a principal:// URI, or "" for allUsers.
+    value: str
+
+    @classmethod
+    def parse(cls, member: str) -> Principal:
+        if member in ("allUsers", "allAuthenticatedUsers"):
+            return cls(member, PrincipalKind(member), "")
+        if member.startswith(("principal://", "principalSet://")):
+            kind = PrincipalKind.PRINCIPAL if member.startswith("principal://") else PrincipalKind.PRINCIPAL_SET
+            return cls(member, kind, member)
+        prefix, sep, rest = member.partition(":")
+        if not sep:
+            return cls(member, PrincipalKind.UNKNOWN, member)
+        if prefix in _CONVENIENCE:
+            return cls(member, PrincipalKind.CONVENIENCE, rest)
+        if prefix == "deleted":
+            # deleted:serviceAccount:orders@p.iam.gserviceaccount.com?uid=123
+            return cls(member, PrincipalKind.DELETED, rest)
+        try:
+            kind = PrincipalKind(prefix)
+        except ValueError:
+            return cls(member, PrincipalKind.UNKNOWN, rest)
+        return cls(member, kind, rest)
+
+    @property
+    def email(self) -> str | None:
+        if self.kind in (PrincipalKind.USER, PrincipalKind.GROUP, PrincipalKind.SERVICE_ACCOUNT):
+            return self.value.split("?", 1)[0].lower()
+        return None
+
+    @property
+    def domain(self) -> str | None:
+        if self.kind is PrincipalKind.DOMAIN:
+            return self.value.lower()
+        email = self.email
+        return email.rpartition("@")[2] if email else None
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in (PrincipalKind.ALL_USERS, PrincipalKind.ALL_AUTHENTICATED_USERS)
+
+    @property
+    def is_service_account(self) -> bool:
+        return self.kind is PrincipalKind.SERVICE_ACCOUNT
+
+    def __str__(self) -> str:
+        return self.member
+
+
+def service_account_member(email: str) -> str:
+    return f"serviceAccount:{email}"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    expression: str
+    title: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One ``bindings[]`` entry of the policy set on ``resource`` (never an inherited copy)."""
+
+    resource: str
+    role: str
+    members: tuple[Principal, ...]
+    condition: Condition | None = None
+    location: SourceLocation | None = None
+    # Aligned with ``members`` where the input gives each member its own line (YAML, JSON files).
+    member_locations: tuple[SourceLocation | None, ...] = ()
+    policy_version: int | None = None
+    # A ``_withcond_<hash>`` role name: the policy was read at version 1 and this binding has a condition
+    # whose text the read did not return.
+    hidden_condition: bool = False
+
+    def location_of(self, principal: Principal) -> SourceLocation | None:
+        for index, member in enumerate(self.members):
+            if member == principal and index < len(self.member_locations):
+                return self.member_locations[index] or self.location
+        return self.location
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.condition is not None or self.hidden_condition
+
+
+# Names used by gcloud/the API; exports written by `gcloud asset export` carry the enum numbers.
+LOG_TYPES = {0: "LOG_TYPE_UNSPECIFIED", 1: "ADMIN_READ", 2: "DATA_WRITE", 3: "DATA_READ"}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLogConfig:
+    log_type: str  # always the name: ADMIN_READ, DATA_WRITE, DATA_READ
+    exempted_members: tuple[str, ...] = ()
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    resource: str
+    service: str
+    log_configs: tuple[AuditLogConfig, ...]
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    resource: str
+    bindings: tuple[Binding, ...]
+    audit_configs: tuple[AuditConfig, ...] = ()
+    version: int | None = None
+    etag: str | None = None
+    location: SourceLocation | None = None
+    # False when a bare policy file was not bound to a resource with --resource or the config.
+    bound: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A node of the resource hierarchy: organization, folder, project, instance, database, service..."""
+
+    name: str
+    asset_type: str
+    # Full name of the parent where the input says so (asset ancestors, Project parent); the inventory
+    # derives it from the name otherwise.
+    parent: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+    location: SourceLocation | None = None
+    # Projects only: both identifiers, so rules can treat projects/123 and projects/acme-prod as one.
+    project_id: str | None = None
+    project_number: str | None = None
+    # Ancestors as CAI lists them (nearest first, e.g. ["projects/123", "folders/4", "organizations/5"]).
+    ancestors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    name: str
+    value: str | None = None
+    secret_ref: str | None = None  # "secret-name:version" for Secret Manager references
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    name: str | None
+    image: str | None
+    env: tuple[EnvVar, ...] = ()
+
+
+class WorkloadKind(str, Enum):
+    SERVICE = "service"
+    JOB = "job"
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A Cloud Run service or job, with the identity it runs as."""
+
+    name: str  # //run.googleapis.com/projects/P/locations/L/services/S
+    kind: WorkloadKind
+    project: str  # project id or number as the input gave it
+    region: str | None
+    service_account: str  # email; the Compute Engine default account when the spec sets none
+    service_account_explicit: bool
+    containers: tuple[Container, ...] = ()
+    location: SourceLocation | None = None
+    # Where the identity is set (or, when implicit, where it would be set).
+    service_account_location: SourceLocation | None = None
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # The Compute Engine default account needs the project number; when the input names the project by
+    # id only, the account is written with this placeholder and the inventory resolves it if it can.
+    unresolved_default_account: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAccount:
+    email: str
+    project: str | None = None
+    name: str | None = None  # //iam.googleapis.com/projects/P/serviceAccounts/EMAIL
+    display_name: str | None = None
+    disabled: bool = False
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAccountKey:
+    name: str
+    service_account: str  # email
+    key_type: str  # USER_MANAGED | SYSTEM_MANAGED
+    location: SourceLocation | None = None
+    valid_after: str | None = None
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CustomRole:
+    name: str  # projects/P/roles/X or organizations/O/roles/X, as used in bindings
+    permissions: frozenset[str]
+    title: str | None = None
+    stage: str | None = None
+    location: SourceLocation | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something a loader wants the user to know that is not an error (a skipped file, a v1 policy)."""
+
+    message: str
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownAsset:
+    """An asset whose type the model does not know: counted and listed, never dropped silently."""
+
+    asset_type: str
+    name: str
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A value the input leaves open (a Terraform value known only after apply)."""
+
+    message: str
+    location: SourceLocation | None = None
+
+
+Fact = Union[
+    Resource,
+    Policy,
+    Workload,
+    ServiceAccount,
+    ServiceAccountKey,
+    CustomRole,
+    Notice,
+    UnknownAsset,
+    Unresolved,
+]
+
+
+# --- resource names ---------------------------------------------------------------------------------
+
+_SA_EMAIL = re.compile(r"^[^@]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$")
+_DEFAULT_COMPUTE = re.compile(r"^(\d+)-compute@developer\.gserviceaccount\.com$")
+_APPENGINE = re.compile(r"^([a-z][a-z0-9-]+)@appspot\.gserviceaccount\.com$")
+
+
+def project_name(project: str) -> str:
+    return PROJECT_PREFIX + project
+
+
+def compute_default_account(project_number: str) -> str:
+    return f"{project_number}-compute@developer.gserviceaccount.com"
+
+
+def is_compute_default_account(email: str) -> bool:
+    return bool(_DEFAULT_COMPUTE.match(email))
+
+
+def is_appengine_default_account(email: str) -> bool:
+    return bool(_APPENGINE.match(email))
+
+
+def service_account_project(email: str) -> str | None:
+    """The project (id or number) that owns a service account, from its email alone."""
+    for pattern in (_SA_EMAIL, _DEFAULT_COMPUTE, _APPENGINE):
+        match = pattern.match(email.lower())
+        if match:
+            return match.group(1)
+    return None
+
+
+def short_name(full_name: str) -> str:
+    """``//run.googleapis.com/projects/p/locations/l/services/s`` -> ``projects/p/locations/l/services/s``."""
+    if full_name.startswith("//"):
+        return full_name[2:].partition("/")[2]
+    return full_name
+
+
+def project_of_name(full_name: str) -> str | None:
+    """The project segment of a full resource name, when it has one."""
+    parts = short_name(full_name).split("/")
+    for index in range(len(parts) - 1):
+        if parts[index] == "projects":
+            return parts[index + 1]
+    return None

@@ -1,0 +1,13 @@
+"""iamlint's built-in rules, registered through the same ``iamlint_rules`` hook a third-party pack uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from iamlint.hookspecs import hookimpl
+from iamlint.rule import Rule
+
+
+@hookimpl
+def iamlint_rules() -> Sequence[Rule]:
+    return []
