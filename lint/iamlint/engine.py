@@ -29,9 +29,11 @@ def select_rules(rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequ
     for selector in [*select, *ignore]:
         if not any(_matches(rule, selector) for rule in rules):
             raise ConfigError(None, None, f"unknown rule selector {selector!r} (see `iamlint rules`)")
-    chosen = [r for r in rules if any(_matches(r, s) for s in select)] if select else [
-        r for r in rules if r.default_enabled
-    ]
+    chosen = (
+        [r for r in rules if any(_matches(r, s) for s in select)]
+        if select
+        else [r for r in rules if r.default_enabled]
+    )
     return [rule for rule in chosen if not any(_matches(rule, selector) for selector in ignore)]
 
 
@@ -46,7 +48,9 @@ def resolve_options(rule: Rule, configured: Mapping[str, Any] | None, where: str
     return options
 
 
-def rule_options(rules: Iterable[Rule], configured: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def rule_options(
+    rules: Iterable[Rule], configured: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
     by_key = {key.upper(): value for key, value in configured.items()}
     resolved = {}
     for rule in rules:

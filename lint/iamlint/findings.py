@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from enum import Enum
-from functools import total_ordering
+from enum import StrEnum
 
 from iamlint.model import SourceLocation
 
 
-@total_ordering
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     LOW = "low"
     MEDIUM = "medium"
@@ -22,13 +20,27 @@ class Severity(str, Enum):
     def rank(self) -> int:
         return _RANK[self]
 
+    # str's own comparisons would order severities alphabetically, so all four are defined by rank.
     def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank < other.rank
+        return self.rank < _rank_of(other)
+
+    def __le__(self, other: object) -> bool:
+        return self.rank <= _rank_of(other)
+
+    def __gt__(self, other: object) -> bool:
+        return self.rank > _rank_of(other)
+
+    def __ge__(self, other: object) -> bool:
+        return self.rank >= _rank_of(other)
 
 
 _RANK = {severity: rank for rank, severity in enumerate(Severity)}
+
+
+def _rank_of(other: object) -> int:
+    if not isinstance(other, Severity):
+        raise TypeError(f"cannot compare a severity with {other!r}")
+    return _RANK[other]
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,7 +162,9 @@ class Inventory:
             self._audit_configs[key].extend(policy.audit_configs)
 
         self.service_accounts: Mapping[str, ServiceAccount] = dict(builder.service_accounts)
-        self.workloads: tuple[Workload, ...] = tuple(self._resolve_default_account(w) for w in builder.workloads)
+        self.workloads: tuple[Workload, ...] = tuple(
+            self._resolve_default_account(w) for w in builder.workloads
+        )
         self._workloads_by_account: dict[str, list[Workload]] = defaultdict(list)
         for workload in self.workloads:
             self._workloads_by_account[workload.service_account.lower()].append(workload)
@@ -264,7 +266,8 @@ class Inventory:
                 remaining = resource.ancestors[own:]
                 if remaining:
                     return self.canonical(CRM + remaining[0])
-        return self.canonical(derived_parent(name)) if derived_parent(name) else None
+        derived = derived_parent(name)
+        return self.canonical(derived) if derived else None
 
     def ancestors(self, full_name: str) -> list[str]:
         """Nearest first, up to the organization where the inputs say; loops are cut."""
@@ -365,14 +368,26 @@ _TYPE_BY_NAME = (
     (re.compile(r"^//cloudresourcemanager\.googleapis\.com/projects/[^/]+$"), PROJECT_TYPE),
     (re.compile(r"^//cloudresourcemanager\.googleapis\.com/folders/[^/]+$"), FOLDER_TYPE),
     (re.compile(r"^//cloudresourcemanager\.googleapis\.com/organizations/[^/]+$"), ORGANIZATION_TYPE),
-    (re.compile(r"^//spanner\.googleapis\.com/projects/[^/]+/instances/[^/]+$"), "spanner.googleapis.com/Instance"),
+    (
+        re.compile(r"^//spanner\.googleapis\.com/projects/[^/]+/instances/[^/]+$"),
+        "spanner.googleapis.com/Instance",
+    ),
     (
         re.compile(r"^//spanner\.googleapis\.com/projects/[^/]+/instances/[^/]+/databases/[^/]+$"),
         "spanner.googleapis.com/Database",
     ),
-    (re.compile(r"^//run\.googleapis\.com/projects/[^/]+/locations/[^/]+/services/[^/]+$"), "run.googleapis.com/Service"),
-    (re.compile(r"^//run\.googleapis\.com/projects/[^/]+/locations/[^/]+/jobs/[^/]+$"), "run.googleapis.com/Job"),
-    (re.compile(r"^//iam\.googleapis\.com/projects/[^/]+/serviceAccounts/[^/]+$"), "iam.googleapis.com/ServiceAccount"),
+    (
+        re.compile(r"^//run\.googleapis\.com/projects/[^/]+/locations/[^/]+/services/[^/]+$"),
+        "run.googleapis.com/Service",
+    ),
+    (
+        re.compile(r"^//run\.googleapis\.com/projects/[^/]+/locations/[^/]+/jobs/[^/]+$"),
+        "run.googleapis.com/Job",
+    ),
+    (
+        re.compile(r"^//iam\.googleapis\.com/projects/[^/]+/serviceAccounts/[^/]+$"),
+        "iam.googleapis.com/ServiceAccount",
+    ),
 )
 
 

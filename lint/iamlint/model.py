@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Union
+from enum import StrEnum
 
 CRM = "//cloudresourcemanager.googleapis.com/"
 PROJECT_PREFIX = CRM + "projects/"
@@ -40,7 +39,7 @@ class SourceLocation:
         return where
 
 
-class PrincipalKind(str, Enum):
+class PrincipalKind(StrEnum):
     USER = "user"
     GROUP = "group"
     SERVICE_ACCOUNT = "serviceAccount"
@@ -71,7 +70,9 @@ class Principal:
         if member in ("allUsers", "allAuthenticatedUsers"):
             return cls(member, PrincipalKind(member), "")
         if member.startswith(("principal://", "principalSet://")):
-            kind = PrincipalKind.PRINCIPAL if member.startswith("principal://") else PrincipalKind.PRINCIPAL_SET
+            kind = (
+                PrincipalKind.PRINCIPAL if member.startswith("principal://") else PrincipalKind.PRINCIPAL_SET
+            )
             return cls(member, kind, member)
         prefix, sep, rest = member.partition(":")
         if not sep:
@@ -214,7 +215,7 @@ class Container:
     env: tuple[EnvVar, ...] = ()
 
 
-class WorkloadKind(str, Enum):
+class WorkloadKind(StrEnum):
     SERVICE = "service"
     JOB = "job"
 
@@ -294,17 +295,17 @@ class Unresolved:
     location: SourceLocation | None = None
 
 
-Fact = Union[
-    Resource,
-    Policy,
-    Workload,
-    ServiceAccount,
-    ServiceAccountKey,
-    CustomRole,
-    Notice,
-    UnknownAsset,
-    Unresolved,
-]
+Fact = (
+    Resource
+    | Policy
+    | Workload
+    | ServiceAccount
+    | ServiceAccountKey
+    | CustomRole
+    | Notice
+    | UnknownAsset
+    | Unresolved
+)
 
 
 # --- resource names ---------------------------------------------------------------------------------

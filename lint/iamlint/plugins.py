@@ -46,7 +46,9 @@ def _local_module(path: Path) -> ModuleType:
     try:
         spec.loader.exec_module(module)
     except Exception as error:  # a user's plugin may fail in any way; say where
-        raise ConfigError(str(path), None, f"plugins: importing failed: {type(error).__name__}: {error}") from None
+        raise ConfigError(
+            str(path), None, f"plugins: importing failed: {type(error).__name__}: {error}"
+        ) from None
     return module
 
 
@@ -82,7 +84,10 @@ def _collect_rules(manager: pluggy.PluginManager) -> list[Rule]:
     rules: dict[str, Rule] = {}
     # Hook implementations are called one by one so that each rule knows the pack it came from.
     for impl in reversed(manager.hook.iamlint_rules.get_hookimpls()):
-        for rule in impl.function() or ():
+        provided = impl.function() or ()
+        if not isinstance(provided, list | tuple):
+            raise ConfigError(impl.plugin_name, None, "iamlint_rules must return a list of rules")
+        for rule in provided:
             if not isinstance(rule, Rule):
                 raise ConfigError(impl.plugin_name, None, f"iamlint_rules returned {rule!r}, not a Rule")
             if rule.id in rules:
@@ -97,5 +102,5 @@ def _collect_rules(manager: pluggy.PluginManager) -> list[Rule]:
 
 def _rule_sort_key(rule_id: str) -> tuple[str, int, str]:
     prefix = rule_id.rstrip("0123456789")
-    number = rule_id[len(prefix):]
+    number = rule_id[len(prefix) :]
     return (prefix, int(number) if number else 0, rule_id)

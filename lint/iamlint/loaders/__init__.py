@@ -6,7 +6,6 @@ A loader parses; it never decides anything about risk. Loaders are plugged in th
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from iamlint.errors import InputError
-from iamlint.loaders.documents import Document, read_documents
+from iamlint.loaders.documents import Document
 from iamlint.model import Fact, Notice, SourceLocation
 
 WALKED_SUFFIXES = (".json", ".yaml", ".yml", ".ndjson", ".jsonl")
@@ -91,34 +90,14 @@ def load_documents(
         loader = next((candidate for candidate in loaders if candidate.claims(document)), None)
         if loader is None:
             if explicit:
-                raise InputError(document.path, document.line, f"not a recognised document: {EXPECTED}; "
-                                 f"{describe(document)}")
+                raise InputError(
+                    document.path,
+                    document.line,
+                    f"not a recognised document: {EXPECTED}; {describe(document)}",
+                )
             yield Notice(
                 f"skipped: not an IAM policy, Cloud Run spec, asset or plan ({describe(document)})",
                 SourceLocation(document.path, document.line),
             )
             return
         yield from loader.load(document, context)
-
-
-def load_paths(
-    paths: Sequence[str],
-    loaders: Sequence[Loader],
-    context: LoadContext,
-    on_error: Callable[[InputError], None],
-    *,
-    exclude: Sequence[str] = (),
-) -> Iterator[Fact]:
-    """Facts of every file under ``paths``; errors go to ``on_error`` so that all of them are reported."""
-    try:
-        files = list(expand_paths(paths))
-    except InputError as error:
-        on_error(error)
-        return
-    for path, explicit in files:
-        if any(fnmatch.fnmatch(path, pattern) for pattern in exclude):
-            continue
-        try:
-            yield from load_documents(read_documents(path), loaders, context, explicit=explicit)
-        except InputError as error:
-            on_error(error)

@@ -213,7 +213,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_
 
 def parse_yaml(path: str, text: str) -> list[Any]:
     try:
-        return list(yaml.load_all(text, Loader=_LineLoader))  # noqa: S506 - a SafeLoader subclass
+        return list(yaml.load_all(text, Loader=_LineLoader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -272,7 +272,9 @@ def read_documents(path: str, display_path: str | None = None) -> Iterator[Docum
         try:
             text = (head + rest).decode("utf-8").lstrip("\ufeff")
         except UnicodeDecodeError:
-            raise InputError(shown, None, "not UTF-8 text: expected a JSON, NDJSON or YAML document") from None
+            raise InputError(
+                shown, None, "not UTF-8 text: expected a JSON, NDJSON or YAML document"
+            ) from None
     finally:
         handle.close()
     yield from documents_from_text(shown, text)

@@ -48,7 +48,9 @@ class Report:
             "failed": bool(self.failing),
             "unbound_policies": list(self.unbound_policies),
             "unknown_asset_types": dict(sorted(self.unknown_asset_types.items())),
-            "unresolved": [f"{u.location}: {u.message}" if u.location else u.message for u in self.unresolved],
+            "unresolved": [
+                f"{u.location}: {u.message}" if u.location else u.message for u in self.unresolved
+            ],
             "notes": list(self.summary_notes),
         }
 

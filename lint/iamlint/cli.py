@@ -1,0 +1,285 @@
+"""Command line: argument parsing, output streams and exit codes; the work itself is in pipeline.py."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from iamlint import __version__
+from iamlint.config import Config, load_config
+from iamlint.docs import reference_markdown, rule_text
+from iamlint.errors import IamlintError, InputError, UsageError
+from iamlint.findings import Severity
+from iamlint.pipeline import build_report, collect, lint, load_context
+from iamlint.plugins import Plugins, load_plugins
+from iamlint.report import Report
+from iamlint.testing import lint_texts
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+DESCRIPTION = """\
+iamlint lints Google Cloud IAM: who can do what on your Cloud Run services and Spanner databases.
+
+It reads gcloud get-iam-policy output, Cloud Run service/job specs (Knative YAML or Admin API v2 JSON),
+Cloud Asset Inventory exports and Terraform plans, and reports shared or default service accounts,
+over-broad roles, public or external principals, keys, missing audit logs and more.
+"""
+
+EPILOG = """\
+exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage, configuration or input error (printed as path:line: message)
+
+examples:
+  iamlint check examples/                      lint a directory (config from .iamlint.yaml)
+  iamlint check --format json iam/policy.json  machine-readable output
+  iamlint check --resource //cloudresourcemanager.googleapis.com/projects/acme-prod policy.yaml
+  iamlint rules                                list the rules
+  iamlint explain SP001                        what a rule checks, why, and how to fix it
+"""
+
+
+def _csv(values: Sequence[str] | None) -> list[str]:
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def _use_color(choice: str, stream: TextIO) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("rules")
+    group.add_argument(
+        "--select",
+        action="append",
+        metavar="RULES",
+        help="run only these rules: ids, names, prefixes (SP, SA00) or ALL; comma-separated, "
+        "repeatable; enables default-off rules",
+    )
+    group.add_argument("--ignore", action="append", metavar="RULES", help="switch these rules off")
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: the nearest .iamlint.yaml or pyproject.toml [tool.iamlint])",
+    )
+    parser.add_argument(
+        "--resource",
+        metavar="FULL_NAME",
+        help="the resource bare policy files are set on, e.g. "
+        "//cloudresourcemanager.googleapis.com/projects/acme-prod "
+        "(the config's resources: map takes precedence per file)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="hide notices (skipped files, warnings)")
+
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("output")
+    group.add_argument(
+        "--format",
+        action="append",
+        metavar="FORMAT",
+        help="output format: text (default), json, or a plugin's; see `iamlint formats`",
+    )
+    group.add_argument(
+        "--output",
+        "-o",
+        action="append",
+        metavar="FILE",
+        help="write the report to FILE instead of stdout (pairs with --format in order)",
+    )
+    group.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        metavar="SEVERITY",
+        help="lowest severity that makes the exit code 1: info, low (default), medium, high, critical",
+    )
+    group.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour text output (default: only on a terminal; NO_COLOR is honoured)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iamlint",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"iamlint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="lint files and directories",
+        description="Lint IAM policies, Cloud Run specs, asset exports and Terraform plans.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or directories (default: the config's paths:, else the current directory)",
+    )
+    add_input_options(check)
+    add_selection_options(check)
+    add_output_options(check)
+    check.set_defaults(handler=cmd_check)
+
+    rules = commands.add_parser("rules", help="list the rules (id, name, severity, pack, summary)")
+    rules.add_argument(
+        "--docs", action="store_true", help="print the Markdown rule reference (docs/rules.md)"
+    )
+    rules.add_argument("--config", metavar="FILE", help="config file (for plugins: and disable_plugins:)")
+    rules.add_argument(
+        "--all", action="store_true", help="unused; every rule is listed, default-off ones marked"
+    )
+    rules.set_defaults(handler=cmd_rules)
+
+    explain = commands.add_parser("explain", help="explain a rule: why, how to fix, examples")
+    explain.add_argument(
+        "rule", metavar="RULE", help="rule id or name, e.g. SP001 or over-broad-spanner-role"
+    )
+    explain.add_argument("--config", metavar="FILE", help="config file (for plugins:)")
+    explain.set_defaults(handler=cmd_explain)
+
+    formats = commands.add_parser("formats", help="list the output formats")
+    formats.set_defaults(handler=cmd_formats)
+    return parser
+
+
+# --- shared plumbing ---------------------------------------------------------------------------------
+
+
+def plugins_for(config: Config, disabled: Sequence[str] = ()) -> Plugins:
+    return load_plugins(
+        [config.resolve(path) for path in config.plugins], [*config.disable_plugins, *disabled]
+    )
+
+
+def print_errors(errors: Sequence[InputError]) -> None:
+    for error in errors:
+        print(f"iamlint: error: {error}", file=sys.stderr)
+
+
+def print_notices(report: Report, quiet: bool) -> None:
+    if quiet:
+        return
+    for notice in report.notices:
+        where = f"{notice.location}: " if notice.location else ""
+        print(f"iamlint: notice: {where}{notice.message}", file=sys.stderr)
+
+
+def write_reports(
+    report: Report, plugins: Plugins, formats: Sequence[str], outputs: Sequence[str], color_choice: str
+) -> None:
+    """Each --format goes to the --output in the same position, or to stdout."""
+    if len(outputs) > len(formats):
+        formats = [*formats, *["text"] * (len(outputs) - len(formats))]
+    to_stdout = [fmt for index, fmt in enumerate(formats) if index >= len(outputs)]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            f"formats {', '.join(to_stdout)} would all go to stdout; give each but one an --output"
+        )
+    for index, fmt in enumerate(formats):
+        reporter = plugins.reporter(fmt)
+        if reporter is None:
+            names = ", ".join(r.name for r in plugins.reporters)
+            raise UsageError(f"unknown --format {fmt!r} (choose from {names})")
+        if index < len(outputs):
+            with open(outputs[index], "w", encoding="utf-8") as stream:
+                reporter.render(report, stream, color=False)
+        else:
+            reporter.render(report, sys.stdout, color=_use_color(color_choice, sys.stdout))
+
+
+# --- commands ------------------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    plugins = plugins_for(config)
+    paths = args.paths or config.default_paths() or ["."]
+    collected = collect(paths, config, plugins, load_context(config, args.resource))
+    if collected.errors:
+        print_errors(collected.errors)
+        return EXIT_ERROR
+    result = lint(collected, config, plugins, _csv(args.select), _csv(args.ignore))
+    fail_on = Severity(args.fail_on) if args.fail_on else config.fail_on
+    report = build_report(result, fail_on)
+    print_notices(report, args.quiet)
+    write_reports(report, plugins, args.format or ["text"], args.output or [], args.color)
+    return EXIT_FINDINGS if report.failing else EXIT_OK
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    plugins = plugins_for(config)
+    if args.docs:
+        sys.stdout.write(reference_markdown(plugins.rules))
+        return EXIT_OK
+    width = max((len(rule.name) for rule in plugins.rules), default=10)
+    for rule in plugins.rules:
+        state = "" if rule.default_enabled else " (off by default)"
+        print(
+            f"{rule.id:<7} {rule.name:<{width}}  {rule.severity.value:<8}  [{rule.pack}] {rule.summary}{state}"
+        )
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    plugins = plugins_for(config)
+    rule = plugins.rule(args.rule)
+    if rule is None:
+        raise UsageError(f"unknown rule {args.rule!r}; `iamlint rules` lists them")
+    fired = []
+    if rule.examples_fire:
+        findings = lint_texts(rule.examples_fire, select=[rule.id], plugins=plugins)
+        fired = [f"{f.location or f.resource}: {f.rule} {f.message}" for f in findings]
+    sys.stdout.write(rule_text(rule, fired))
+    return EXIT_OK
+
+
+def cmd_formats(args: argparse.Namespace) -> int:
+    plugins = load_plugins()
+    for reporter in plugins.reporters:
+        print(f"{reporter.name:<8} {reporter.description}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        code: int = args.handler(args)
+        return code
+    except InputError as error:
+        print_errors([error])
+        return EXIT_ERROR
+    except IamlintError as error:
+        print(f"iamlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # `iamlint check | head` closes stdout early; that is not an error worth a traceback.
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,169 @@
+"""Configuration: discovery (.iamlint.yaml or [tool.iamlint] in pyproject.toml), validation, defaults."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from iamlint.errors import ConfigError
+from iamlint.findings import Severity
+from iamlint.loaders.documents import line_of, parse_yaml
+
+CONFIG_NAMES = (".iamlint.yaml", ".iamlint.yml")
+
+
+@cache
+def config_schema() -> dict[str, Any]:
+    text = resources.files("iamlint").joinpath("schemas/config.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path  # the directory relative paths in the config are taken from
+    source: str | None = None  # the file it was read from, for messages
+    paths: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    select: Sequence[str] = ()
+    ignore_rules: Sequence[str] = ()
+    suppressions: Sequence[Mapping[str, Any]] = ()
+    fail_on: Severity = Severity.LOW
+    resources: Mapping[str, str] = field(default_factory=dict)
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    environments: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    allowed_domains: Sequence[str] = ()
+    plugins: Sequence[str] = ()
+    disable_plugins: Sequence[str] = ()
+    constraints: Sequence[Mapping[str, Any]] = ()
+    baseline: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def relative(self, path: str) -> str:
+        """``path`` (as displayed, relative to the working directory) relative to the config's root."""
+        absolute = Path(path).resolve()
+        try:
+            return absolute.relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).as_posix()
+
+    def resource_for(self, path: str) -> str | None:
+        relative = self.relative(path)
+        for glob, name in self.resources.items():
+            if fnmatch.fnmatchcase(relative, glob) or fnmatch.fnmatchcase(relative, glob.removeprefix("./")):
+                return name
+        return None
+
+    def is_excluded(self, path: str) -> bool:
+        relative = self.relative(path)
+        return any(fnmatch.fnmatchcase(relative, glob) for glob in self.exclude)
+
+    def resolve(self, relative: str) -> Path:
+        return (self.root / relative).resolve()
+
+    def default_paths(self) -> list[str]:
+        return [os.path.relpath(self.resolve(p)) for p in self.paths]
+
+
+def _validate(data: Any, source: str) -> None:
+    validator = jsonschema.Draft202012Validator(config_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is None:
+        return
+    # Walk to the node so the message carries the line of the offending key.
+    node: Any = data
+    line = line_of(data)
+    for key in error.absolute_path:
+        line = line_of(node, key) or line
+        node = node[key]
+    key_path = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    message = error.message
+    if error.validator == "additionalProperties" and not error.absolute_path:
+        allowed = ", ".join(sorted(config_schema()["properties"]))
+        message = f"{error.message}; allowed keys: {allowed}"
+    raise ConfigError(source, line, f"{key_path}: {message}")
+
+
+def from_mapping(data: Any, root: Path, source: str | None) -> Config:
+    shown = source or "<config>"
+    if data is None:
+        data = {}
+    _validate(data, shown)
+    ignore = data.get("ignore", [])
+    return Config(
+        root=root,
+        source=source,
+        paths=list(data.get("paths", [])),
+        exclude=list(data.get("exclude", [])),
+        select=list(data.get("select", [])),
+        ignore_rules=[item for item in ignore if isinstance(item, str)],
+        suppressions=[item for item in ignore if isinstance(item, dict)],
+        fail_on=Severity(data.get("fail_on", Severity.LOW.value)),
+        resources=dict(data.get("resources", {})),
+        rules=dict(data.get("rules", {})),
+        environments=dict(data.get("environments", {})),
+        allowed_domains=list(data.get("allowed_domains", [])),
+        plugins=list(data.get("plugins", [])),
+        disable_plugins=list(data.get("disable_plugins", [])),
+        constraints=list(data.get("constraints", [])),
+        baseline=data.get("baseline"),
+        raw=data,
+    )
+
+
+def read_config(path: Path) -> Config:
+    shown = os.path.relpath(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(shown, None, f"cannot read config: {error}") from None
+    if path.name == "pyproject.toml":
+        try:
+            data = tomllib.loads(text).get("tool", {}).get("iamlint", {})
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(shown, None, f"invalid TOML: {error}") from None
+        return from_mapping(data, path.parent, shown + " [tool.iamlint]")
+    documents = parse_yaml(shown, text)
+    if len(documents) > 1:
+        raise ConfigError(shown, None, "expected one YAML document")
+    return from_mapping(documents[0] if documents else None, path.parent, shown)
+
+
+def _has_tool_section(pyproject: Path) -> bool:
+    try:
+        return "iamlint" in tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
+def discover(start: Path | None = None) -> Path | None:
+    """The nearest .iamlint.yaml, or pyproject.toml with [tool.iamlint], from ``start`` upwards."""
+    directory = (start or Path.cwd()).resolve()
+    for candidate in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            if (candidate / name).is_file():
+                return candidate / name
+        pyproject = candidate / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_section(pyproject):
+            return pyproject
+    return None
+
+
+def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(explicit, None, "config file not found")
+        return read_config(path)
+    found = discover(start)
+    return read_config(found) if found else Config(root=(start or Path.cwd()).resolve())

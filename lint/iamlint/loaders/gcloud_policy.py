@@ -1,0 +1,143 @@
+"""gcloud ``get-iam-policy`` output (``--format=json`` and the default YAML), and IAM policy mappings in
+general: the asset and Terraform loaders call :func:`parse_policy` for the policies they carry."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from iamlint.loaders import LoadContext
+from iamlint.loaders.documents import Document
+from iamlint.loaders.shapes import Shape
+from iamlint.model import (
+    LOG_TYPES,
+    UNBOUND_PROJECT_PREFIX,
+    AuditConfig,
+    AuditLogConfig,
+    Binding,
+    Condition,
+    Fact,
+    Notice,
+    Policy,
+    Principal,
+    SourceLocation,
+)
+
+POLICY_KEYS = frozenset({"version", "etag", "bindings", "auditConfigs"})
+# A version-1 read of a policy with conditions returns roles such as roles/x_withcond_2f1e3a...
+_WITHCOND = re.compile(r"^(?P<role>.+)_withcond_[0-9a-f]+$")
+
+
+def _log_type(shape: Shape) -> str:
+    raw = shape.raw("logType", "log_type")
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw in LOG_TYPES:
+        return LOG_TYPES[raw]
+    if isinstance(raw, str) and raw in LOG_TYPES.values():
+        return raw
+    if isinstance(raw, str) and raw.isdigit() and int(raw) in LOG_TYPES:
+        return LOG_TYPES[int(raw)]
+    raise shape.error(f"expected a log type ({', '.join(LOG_TYPES.values())} or 0-3), got {raw!r}", "logType")
+
+
+def parse_policy(
+    shape: Shape, resource: str, *, bound: bool = True, address: str | None = None
+) -> tuple[Policy, list[Notice]]:
+    """A policy mapping (camelCase or snake_case keys) set on ``resource``."""
+    notices: list[Notice] = []
+    version = shape.integer("version")
+    bindings = []
+    for item in shape.items("bindings"):
+        role = item.string("role", required=True) or ""
+        hidden = False
+        match = _WITHCOND.match(role)
+        if match:
+            hidden = True
+            role = match.group("role")
+            notices.append(
+                Notice(
+                    f"binding of {role} was read at policy version 1 and hides its condition "
+                    "(run get-iam-policy with --format and a policy version of 3)",
+                    item.location("role", address),
+                )
+            )
+        members = item.strings("members")
+        if not members:
+            raise item.error("expected a non-empty list of members", "members")
+        condition = None
+        if item.has("condition"):
+            cond = item.mapping("condition")
+            condition = Condition(
+                expression=cond.string("expression", required=True) or "",
+                title=cond.string("title") or "",
+                description=cond.string("description") or "",
+            )
+        bindings.append(
+            Binding(
+                resource=resource,
+                role=role,
+                members=tuple(Principal.parse(member) for member, _ in members),
+                condition=condition,
+                location=item.location("role", address),
+                member_locations=tuple(
+                    SourceLocation(shape.document.path, line, address) for _, line in members
+                ),
+                policy_version=version,
+                hidden_condition=hidden,
+            )
+        )
+    audit_configs = []
+    for item in shape.items("auditConfigs", "audit_configs"):
+        log_configs = tuple(
+            AuditLogConfig(
+                log_type=_log_type(config),
+                exempted_members=tuple(m for m, _ in config.strings("exemptedMembers", "exempted_members")),
+                location=config.location(None, address),
+            )
+            for config in item.items("auditLogConfigs", "audit_log_configs")
+        )
+        audit_configs.append(
+            AuditConfig(
+                resource=resource,
+                service=item.string("service", required=True) or "",
+                log_configs=log_configs,
+                location=item.location("service", address),
+            )
+        )
+    policy = Policy(
+        resource=resource,
+        bindings=tuple(bindings),
+        audit_configs=tuple(audit_configs),
+        version=version,
+        etag=shape.string("etag"),
+        location=shape.location(None, address),
+        bound=bound,
+    )
+    return policy, notices
+
+
+def unbound_resource(path: str) -> str:
+    return UNBOUND_PROJECT_PREFIX + path
+
+
+class GcloudPolicyLoader:
+    name = "gcloud-policy"
+    description = "gcloud get-iam-policy output (JSON or YAML): bindings, conditions, audit configs"
+
+    def claims(self, document: Document) -> bool:
+        data = document.data
+        return (
+            isinstance(data, dict)
+            and bool(data)
+            and set(data) <= POLICY_KEYS
+            and bool({"bindings", "auditConfigs", "etag"} & set(data))
+        )
+
+    def load(self, document: Document, context: LoadContext) -> Iterator[Fact]:
+        resource = context.resource_for_path(document.path)
+        policy, notices = parse_policy(
+            Shape(document, document.data),
+            resource or unbound_resource(document.path),
+            bound=resource is not None,
+        )
+        yield from notices
+        yield policy

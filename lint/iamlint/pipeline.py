@@ -1,0 +1,120 @@
+"""One lint run end to end: sources -> loaders -> inventory -> rules -> findings -> filters -> report.
+
+The CLI parses arguments and prints; everything it runs is here, so `check`, `scan`, `baseline` and
+`diff` share one path from inputs to findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from iamlint.config import Config
+from iamlint.engine import rule_options, run_rules, select_rules
+from iamlint.errors import InputError
+from iamlint.findings import Finding, Severity
+from iamlint.inventory import Inventory, InventoryBuilder, Settings
+from iamlint.loaders import LoadContext, expand_paths, load_documents
+from iamlint.loaders.documents import read_documents
+from iamlint.model import Fact, Policy
+from iamlint.plugins import Plugins
+from iamlint.report import Report
+from iamlint.rule import Rule
+
+
+@dataclass
+class Collected:
+    """What the inputs said, indexed; or the errors that stop the run."""
+
+    inventory: Inventory
+    files: int
+    errors: list[InputError]
+    unbound_policies: list[str]
+
+
+@dataclass
+class LintResult:
+    collected: Collected
+    rules: Sequence[Rule]
+    findings: list[Finding] = field(default_factory=list)
+
+
+def settings_from(config: Config) -> Settings:
+    return Settings(environments=config.environments, allowed_domains=config.allowed_domains)
+
+
+def load_context(config: Config, resource: str | None = None, *, changed_only: bool = False) -> LoadContext:
+    def resource_for_path(path: str) -> str | None:
+        return config.resource_for(path) or resource
+
+    return LoadContext(resource_for_path=resource_for_path, changed_only=changed_only)
+
+
+def collect_facts(facts: Iterable[Fact], builder: InventoryBuilder, unbound: list[str]) -> None:
+    for fact in facts:
+        if isinstance(fact, Policy) and not fact.bound and fact.location and fact.location.path:
+            unbound.append(fact.location.path)
+        builder.add(fact)
+
+
+def collect(
+    paths: Sequence[str],
+    config: Config,
+    plugins: Plugins,
+    context: LoadContext,
+    *,
+    on_file: Callable[[str], None] | None = None,
+) -> Collected:
+    """Load every file; an error in one file is recorded and the others are still read, so that a user
+    sees every broken input at once, but nothing is reported from a run that had any."""
+    builder = InventoryBuilder()
+    errors: list[InputError] = []
+    unbound: list[str] = []
+    files = 0
+    try:
+        candidates = list(expand_paths(paths))
+    except InputError as error:
+        candidates = []
+        errors.append(error)
+    for path, explicit in candidates:
+        if config.is_excluded(path):
+            continue
+        files += 1
+        if on_file:
+            on_file(path)
+        try:
+            collect_facts(
+                load_documents(read_documents(path), plugins.loaders, context, explicit=explicit),
+                builder,
+                unbound,
+            )
+        except InputError as error:
+            errors.append(error)
+    return Collected(builder.build(settings_from(config)), files, errors, unbound)
+
+
+def lint(
+    collected: Collected,
+    config: Config,
+    plugins: Plugins,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> LintResult:
+    rules = select_rules(plugins.rules, [*config.select, *select], [*config.ignore_rules, *ignore])
+    options = rule_options(rules, config.rules)
+    findings = run_rules(collected.inventory, rules, options)
+    return LintResult(collected, rules, findings)
+
+
+def build_report(result: LintResult, fail_on: Severity) -> Report:
+    inventory = result.collected.inventory
+    return Report(
+        findings=result.findings,
+        rules=result.rules,
+        fail_on=fail_on,
+        notices=inventory.notices,
+        unresolved=inventory.unresolved,
+        unknown_asset_types=inventory.unknown_asset_types,
+        unbound_policies=sorted(set(result.collected.unbound_policies)),
+        files=result.collected.files,
+    )

@@ -1,0 +1,49 @@
+"""Machine-readable output: ``{"version": 1, "findings": [...], "summary": {...}}``; keys only get added."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from iamlint.findings import Finding
+from iamlint.report import Report
+
+JSON_FORMAT_VERSION = 1
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    location = finding.location
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "resource": finding.resource,
+        "principal": finding.principal,
+        "role": finding.role,
+        "location": {
+            "path": location.path if location else None,
+            "line": location.line if location else None,
+            "address": location.address if location else None,
+        },
+        "fingerprint": finding.fingerprint,
+        "suppressed": finding.suppressed_by,
+    }
+
+
+class JsonReporter:
+    name = "json"
+    description = "one JSON document: findings (sorted) and a summary"
+    for_terminal = False
+
+    def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
+        findings = list(report.findings)
+        if report.show_suppressed:
+            findings = sorted([*findings, *report.suppressed], key=Finding.sort_key)
+        document = {
+            "version": JSON_FORMAT_VERSION,
+            "findings": [finding_to_dict(finding) for finding in findings],
+            "summary": report.summary(),
+        }
+        json.dump(document, stream, indent=2)
+        stream.write("\n")
