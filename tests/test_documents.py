@@ -65,8 +65,12 @@ def test_syntax_errors_name_the_line(tmp_path: Path, content: bytes, line: int, 
 
 @pytest.mark.parametrize(
     ("content", "fragment"),
-    [(b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"), (b"", "empty file"), (b"  \n\n", "empty file"),
-     (b"\xff\xfe{\x00", "binary file")],
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
+        (b"", "empty file"),
+        (b"  \n\n", "empty file"),
+        (b"\xff\xfe{\x00", "binary file"),
+    ],
 )
 def test_unreadable_files_are_errors(tmp_path: Path, content: bytes, fragment: str) -> None:
     path = tmp_path / "x.yaml"

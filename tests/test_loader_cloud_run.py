@@ -22,18 +22,25 @@ def load(path: Path) -> Workload:
 
 def test_knative_service(fixtures: Path) -> None:
     workload = load(fixtures / "cloud_run/orders-service.yaml")
-    assert workload.name == "//run.googleapis.com/projects/123456789012/locations/europe-west1/services/orders"
+    assert (
+        workload.name == "//run.googleapis.com/projects/123456789012/locations/europe-west1/services/orders"
+    )
     assert workload.kind is WorkloadKind.SERVICE
-    assert workload.project == "123456789012" and workload.region == "europe-west1"
+    assert workload.project == "123456789012"
+    assert workload.region == "europe-west1"
     assert workload.service_account == "orders@acme-shop-prod.iam.gserviceaccount.com"
     assert workload.service_account_explicit
-    assert workload.service_account_location is not None and workload.service_account_location.line == 39
+    assert workload.service_account_location is not None
+    assert workload.service_account_location.line == 39
     (container,) = workload.containers
     plain, secret = container.env
-    assert plain.value and plain.secret_ref is None
-    assert secret.name == "DB_PASSWORD" and secret.value is None
+    assert plain.value
+    assert plain.secret_ref is None
+    assert secret.name == "DB_PASSWORD"
+    assert secret.value is None
     assert secret.secret_ref == "orders-db-password:latest"
-    assert secret.location is not None and secret.location.line == 26
+    assert secret.location is not None
+    assert secret.location.line == 26
 
 
 def test_service_without_account_runs_as_the_compute_default_account(fixtures: Path) -> None:
@@ -53,12 +60,17 @@ def test_knative_job(fixtures: Path) -> None:
 
 def test_v2_service(fixtures: Path) -> None:
     workload = load(fixtures / "cloud_run/payments-service-v2.json")
-    assert workload.name == "//run.googleapis.com/projects/acme-shop-prod/locations/europe-west1/services/payments"
+    assert (
+        workload.name
+        == "//run.googleapis.com/projects/acme-shop-prod/locations/europe-west1/services/payments"
+    )
     assert workload.service_account == "payments@acme-shop-prod.iam.gserviceaccount.com"
-    assert workload.service_account_location is not None and workload.service_account_location.line == 16
+    assert workload.service_account_location is not None
+    assert workload.service_account_location.line == 16
     secret = workload.containers[0].env[1]
     assert secret.secret_ref == "projects/123456789012/secrets/stripe-secret:latest"
-    assert secret.location is not None and secret.location.line == 25
+    assert secret.location is not None
+    assert secret.location.line == 25
 
 
 def test_v2_job_without_account_is_resolved_once_the_project_number_is_known(fixtures: Path) -> None:
@@ -91,6 +103,8 @@ def test_knative_service_missing_template_is_an_error() -> None:
 
 
 def test_v2_env_must_be_a_list() -> None:
-    text = '{"name": "projects/p/locations/l/services/s",\n "template": {"containers": [{"env": {"A": "b"}}]}}'
+    text = (
+        '{"name": "projects/p/locations/l/services/s",\n "template": {"containers": [{"env": {"A": "b"}}]}}'
+    )
     with pytest.raises(InputError, match=r"template.containers\[0\].env: expected a list"):
         list(load_documents(documents_from_text("s.json", text), [CloudRunLoader()], LoadContext()))

@@ -23,7 +23,9 @@ def load(path: Path, resource: str | None = None) -> list[object]:
 def test_json_policy_with_every_member_kind(fixtures: Path) -> None:
     (policy,) = load(fixtures / "gcloud/project-policy.json", PROJECT)
     assert isinstance(policy, Policy)
-    assert policy.resource == PROJECT and policy.bound and policy.version == 3
+    assert policy.resource == PROJECT
+    assert policy.bound
+    assert policy.version == 3
     owner, conditional, users = policy.bindings
     assert owner.role == "roles/owner"
     assert [m.kind for m in owner.members] == [PrincipalKind.GROUP, PrincipalKind.CONVENIENCE]
@@ -40,7 +42,8 @@ def test_json_policy_with_every_member_kind(fixtures: Path) -> None:
         PrincipalKind.ALL_AUTHENTICATED_USERS,
     ]
     assert users.members[0].email == "orders@acme-shop-prod.iam.gserviceaccount.com"
-    assert users.location is not None and users.location.line == 49
+    assert users.location is not None
+    assert users.location.line == 49
     assert users.location_of(users.members[4]) is not None
     assert users.location_of(users.members[4]).line == 46  # type: ignore[union-attr]
     (audit,) = policy.audit_configs
@@ -66,16 +69,19 @@ def test_unbound_policy_is_an_unnamed_project_per_file(fixtures: Path) -> None:
 
 def test_withcond_role_is_flagged_as_conditional_with_a_notice(fixtures: Path) -> None:
     notice, policy = load(fixtures / "gcloud/withcond-v1.yaml", PROJECT)
-    assert isinstance(notice, Notice) and "version 1" in notice.message
+    assert isinstance(notice, Notice)
+    assert "version 1" in notice.message
     assert isinstance(policy, Policy)
     (binding,) = policy.bindings
     assert binding.role == "roles/spanner.databaseReader"
-    assert binding.hidden_condition and binding.is_conditional
+    assert binding.hidden_condition
+    assert binding.is_conditional
 
 
 def test_etag_only_policy_is_a_policy_without_bindings(fixtures: Path) -> None:
     (policy,) = load(fixtures / "gcloud/etag-only.yaml", PROJECT)
-    assert isinstance(policy, Policy) and policy.bindings == ()
+    assert isinstance(policy, Policy)
+    assert policy.bindings == ()
 
 
 def test_numeric_log_types_are_normalised_to_names() -> None:
@@ -88,11 +94,23 @@ def test_numeric_log_types_are_normalised_to_names() -> None:
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("bindings:\n- role: roles/viewer\n  members: user:a@x.example\n", 3, "bindings[0].members: expected a list"),
+        (
+            "bindings:\n- role: roles/viewer\n  members: user:a@x.example\n",
+            3,
+            "bindings[0].members: expected a list",
+        ),
         ("bindings:\n- members:\n  - user:a@x.example\n", 2, "bindings[0].role: missing"),
-        ("bindings:\n- role: roles/viewer\n  members:\n  - 42\n", 4, "bindings[0].members[0]: expected a string"),
+        (
+            "bindings:\n- role: roles/viewer\n  members:\n  - 42\n",
+            4,
+            "bindings[0].members[0]: expected a string",
+        ),
         ("bindings: yes\n", 1, "bindings: expected a list"),
-        ("auditConfigs:\n- service: x\n  auditLogConfigs:\n  - logType: EVERYTHING\n", 4, "expected a log type"),
+        (
+            "auditConfigs:\n- service: x\n  auditLogConfigs:\n  - logType: EVERYTHING\n",
+            4,
+            "expected a log type",
+        ),
         ("bindings:\n- role: roles/viewer\n  members: []\n", 3, "non-empty list of members"),
     ],
 )

@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 
-from iamlint.errors import ConfigError
+from iamlint.errors import ConfigError, InputError
 from iamlint.findings import Severity
 from iamlint.loaders.documents import line_of, parse_yaml
 
@@ -133,7 +133,10 @@ def read_config(path: Path) -> Config:
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(shown, None, f"invalid TOML: {error}") from None
         return from_mapping(data, path.parent, shown + " [tool.iamlint]")
-    documents = parse_yaml(shown, text)
+    try:
+        documents = parse_yaml(shown, text)
+    except InputError as error:
+        raise ConfigError(error.path, error.line, error.message) from None
     if len(documents) > 1:
         raise ConfigError(shown, None, "expected one YAML document")
     return from_mapping(documents[0] if documents else None, path.parent, shown)
