@@ -71,7 +71,8 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config",
         metavar="FILE",
-        help="config file (default: the nearest .iamlint.yaml or pyproject.toml [tool.iamlint])",
+        help="config file (default: the nearest .iamlint.yaml or pyproject.toml with [tool.iamlint], "
+        "looking upwards from the first PATH, then from the current directory)",
     )
     parser.add_argument(
         "--resource",
@@ -211,7 +212,7 @@ def write_reports(
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_config(args.config, paths=args.paths)
     plugins = plugins_for(config)
     paths = args.paths or config.default_paths() or ["."]
     collected = collect(paths, config, plugins, load_context(config, args.resource))

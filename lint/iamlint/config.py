@@ -162,11 +162,16 @@ def discover(start: Path | None = None) -> Path | None:
     return None
 
 
-def load_config(explicit: str | None = None, start: Path | None = None) -> Config:
+def load_config(explicit: str | None = None, start: Path | None = None, paths: Sequence[str] = ()) -> Config:
+    """The explicit config, else the nearest one above the first path linted, else above ``start``/cwd."""
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(explicit, None, "config file not found")
         return read_config(path)
-    found = discover(start)
+    found = None
+    if paths:
+        first = Path(paths[0])
+        found = discover(first if first.is_dir() else first.parent)
+    found = found or discover(start)
     return read_config(found) if found else Config(root=(start or Path.cwd()).resolve())

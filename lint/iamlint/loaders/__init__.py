@@ -68,9 +68,11 @@ def expand_paths(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
         path = Path(raw)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
+                # Hidden files are tool configs (.iamlint.yaml, .pre-commit-config.yaml, .gitlab-ci.yml),
+                # never inputs; naming one explicitly still lints it.
+                dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
                 for name in sorted(files):
-                    if name.lower().endswith(WALKED_SUFFIXES):
+                    if name.lower().endswith(WALKED_SUFFIXES) and not name.startswith("."):
                         yield display_path(Path(root) / name), False
         elif path.exists():
             yield display_path(path), True
