@@ -13,8 +13,9 @@ from iamlint.report import Reporter
 def iamlint_loaders() -> Sequence[Loader]:
     from iamlint.loaders.cloud_run import CloudRunLoader
     from iamlint.loaders.gcloud_policy import GcloudPolicyLoader
+    from iamlint.loaders.gcloud_resources import GcloudResourceLoader
 
-    return [GcloudPolicyLoader(), CloudRunLoader()]
+    return [GcloudPolicyLoader(), CloudRunLoader(), GcloudResourceLoader()]
 
 
 @hookimpl
