@@ -148,6 +148,7 @@ class Inventory:
 
         self._number_to_id: dict[str, str] = {}
         self._learn_project_aliases(builder)
+        self._id_to_number = {project_id: number for number, project_id in self._number_to_id.items()}
 
         self.resources: dict[str, Resource] = {}
         for resource in builder.resources.values():
@@ -199,10 +200,7 @@ class Inventory:
     def project_number(self, project: str) -> str | None:
         if project.isdigit():
             return project
-        for number, project_id in self._number_to_id.items():
-            if project_id == project:
-                return number
-        return None
+        return self._id_to_number.get(project)
 
     def same_project(self, left: str, right: str) -> bool:
         return self.project_id(left) == self.project_id(right)
