@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from iamlint.model import (
     CRM,
     PROJECT_PREFIX,
+    UNBOUND_PROJECT_PREFIX,
     AuditConfig,
     Binding,
     CustomRole,
@@ -338,6 +339,8 @@ class Inventory:
 
 
 def _project_segment(full_name: str) -> str | None:
+    if full_name.startswith(UNBOUND_PROJECT_PREFIX):
+        return full_name.removeprefix(PROJECT_PREFIX)  # named after a file path, which may hold slashes
     parts = short_name(full_name).split("/")
     if len(parts) >= 2 and parts[0] == "projects":
         return parts[1]
@@ -390,6 +393,8 @@ _TYPE_BY_NAME = (
 
 
 def asset_type_of_name(full_name: str) -> str | None:
+    if full_name.startswith(UNBOUND_PROJECT_PREFIX):
+        return PROJECT_TYPE
     for pattern, asset_type in _TYPE_BY_NAME:
         if pattern.match(full_name):
             return asset_type

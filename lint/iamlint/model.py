@@ -349,6 +349,9 @@ def short_name(full_name: str) -> str:
 
 def project_of_name(full_name: str) -> str | None:
     """The project segment of a full resource name, when it has one."""
+    if full_name.startswith(UNBOUND_PROJECT_PREFIX):
+        # The unbound project is named after a file path, which may contain slashes.
+        return full_name.removeprefix(PROJECT_PREFIX)
     parts = short_name(full_name).split("/")
     for index in range(len(parts) - 1):
         if parts[index] == "projects":

@@ -10,4 +10,6 @@ from iamlint.rule import Rule
 
 @hookimpl
 def iamlint_rules() -> Sequence[Rule]:
-    return []
+    from iamlint_rules import cloud_run, iam, service_accounts, spanner
+
+    return [*service_accounts.RULES, *spanner.RULES, *iam.RULES, *cloud_run.RULES]

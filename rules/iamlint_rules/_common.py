@@ -1,0 +1,158 @@
+"""Helpers the rule families share: walking grants, naming resources, explaining inheritance."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE, EffectiveBinding, Inventory
+from iamlint.model import (
+    UNBOUND_PROJECT_PREFIX,
+    Binding,
+    Container,
+    EnvVar,
+    Principal,
+    SourceLocation,
+    Workload,
+    WorkloadKind,
+    short_name,
+)
+
+HIERARCHY_TYPES = frozenset({ORGANIZATION_TYPE, FOLDER_TYPE, PROJECT_TYPE})
+SPANNER_INSTANCE_TYPE = "spanner.googleapis.com/Instance"
+SPANNER_DATABASE_TYPE = "spanner.googleapis.com/Database"
+RUN_SERVICE_TYPE = "run.googleapis.com/Service"
+BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One member of one binding: the unit most findings are about."""
+
+    binding: Binding
+    principal: Principal
+
+    @property
+    def role(self) -> str:
+        return self.binding.role
+
+    @property
+    def resource(self) -> str:
+        return self.binding.resource
+
+    @property
+    def location(self) -> SourceLocation | None:
+        return self.binding.location_of(self.principal)
+
+
+def grants(inventory: Inventory) -> Iterator[Grant]:
+    """Every (binding, member) once, where the binding is written, in input order."""
+    for binding in inventory.bindings():
+        for principal in binding.members:
+            yield Grant(binding, principal)
+
+
+def describe(name: str) -> str:
+    """A resource as users write it: ``projects/p/instances/i``; an unbound policy file by its path."""
+    if name.startswith(UNBOUND_PROJECT_PREFIX):
+        return f"the project of {name.removeprefix(UNBOUND_PROJECT_PREFIX)} (policy not bound to a resource)"
+    return short_name(name)
+
+
+def condition_note(binding: Binding) -> str:
+    """`` (conditional: TITLE)`` for a conditional binding, so a message never hides that it may not apply."""
+    if binding.hidden_condition:
+        return " (conditional; the condition was hidden by a version-1 policy read)"
+    if binding.condition is None:
+        return ""
+    label = binding.condition.title or binding.condition.expression
+    return f" (conditional: {label})"
+
+
+def condition_detail(binding: Binding) -> str | None:
+    """Keeps a conditional grant's finding apart from an unconditional grant of the same role."""
+    if binding.hidden_condition:
+        return "condition: hidden"
+    if binding.condition is None:
+        return None
+    return f"condition: {binding.condition.title or binding.condition.expression}"
+
+
+def is_hierarchy_level(inventory: Inventory, name: str) -> bool:
+    """Organization, folder or project (an unbound policy counts as a project)."""
+    return inventory.resource_type(name) in HIERARCHY_TYPES
+
+
+def inheritance(effective: EffectiveBinding) -> str:
+    """How a binding reaches the resource it was looked up for, in words."""
+    if not effective.inherited:
+        return f"on {describe(effective.written_on)}"
+    chain = " -> ".join(describe(node) for node in effective.path)
+    return f"on {describe(effective.written_on)}, inherited by {describe(effective.path[-1])} ({chain})"
+
+
+def known_resources(inventory: Inventory) -> list[str]:
+    """Every resource the inputs name: described resources, policy holders and workloads."""
+    names = set(inventory.resources) | set(inventory.resources_with_policies())
+    names.update(inventory.canonical(workload.name) for workload in inventory.workloads)
+    return sorted(names)
+
+
+def below(inventory: Inventory, name: str, asset_type: str) -> list[str]:
+    """Known resources of ``asset_type`` that inherit the policy of ``name`` (itself included)."""
+    target = inventory.canonical(name)
+    return [
+        candidate
+        for candidate in known_resources(inventory)
+        if inventory.resource_type(candidate) == asset_type
+        and (candidate == target or target in inventory.ancestors(candidate))
+    ]
+
+
+def listing(items: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def matches_any(value: str, globs: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(value, glob) for glob in globs)
+
+
+def string_list(description: str, default: Sequence[str] = ()) -> dict[str, object]:
+    """The options-schema entry of a list of strings."""
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": list(default),
+        "description": description,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class EnvEntry:
+    """One ``env`` entry of one container of one Cloud Run service or job."""
+
+    workload: Workload
+    container: Container
+    index: int  # of the container, for names when the container has none
+    env: EnvVar
+
+    @property
+    def container_label(self) -> str:
+        return self.container.name or f"container #{self.index + 1}"
+
+    @property
+    def detail(self) -> str:
+        return f"{self.container_label}/{self.env.name}"
+
+
+def env_entries(inventory: Inventory) -> Iterator[EnvEntry]:
+    for workload in inventory.workloads:
+        for index, container in enumerate(workload.containers):
+            for env in container.env:
+                yield EnvEntry(workload, container, index, env)
+
+
+def workload_kind(workload: Workload) -> str:
+    return "Cloud Run job" if workload.kind is WorkloadKind.JOB else "Cloud Run service"

@@ -1,0 +1,388 @@
+"""Cloud Spanner access: SP001..SP004."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+from iamlint.findings import Finding, Severity
+from iamlint.identities import is_service_agent
+from iamlint.inventory import Inventory
+from iamlint.model import PROJECT_PREFIX, CustomRole, SourceLocation, project_of_name
+from iamlint.rule import Options, Rule
+from iamlint_rules._common import (
+    HIERARCHY_TYPES,
+    SPANNER_DATABASE_TYPE,
+    SPANNER_INSTANCE_TYPE,
+    below,
+    condition_detail,
+    condition_note,
+    describe,
+    grants,
+    known_resources,
+    listing,
+    matches_any,
+    string_list,
+)
+from iamlint_rules._examples import PROJECT, policy, sa
+
+# Predefined Spanner roles that go beyond reading and writing data.
+ADMIN_SPANNER_ROLES = frozenset(
+    {
+        "roles/spanner.admin",
+        "roles/spanner.databaseAdmin",
+        "roles/spanner.backupAdmin",
+        "roles/spanner.restoreAdmin",
+    }
+)
+# Predefined Spanner roles that only give data access (SP002 wants them on the database).
+DATA_SPANNER_ROLES = frozenset(
+    {
+        "roles/spanner.databaseUser",
+        "roles/spanner.databaseReader",
+        "roles/spanner.databaseReaderWithDataBoost",
+        "roles/spanner.fineGrainedAccessUser",
+        "roles/spanner.databaseRoleUser",
+    }
+)
+# spanner.COLLECTION.VERB: the verbs that read or write data, or only look (get, getDdl, list).
+_DATA_VERBS = frozenset(
+    {
+        "read",
+        "write",
+        "select",
+        "beginOrRollbackReadWriteTransaction",
+        "beginReadOnlyTransaction",
+        "beginPartitionedDmlTransaction",
+        "partitionQuery",
+        "partitionRead",
+        "useDataBoost",
+        "useRoleBasedAccess",
+        "use",
+        "get",
+        "getDdl",
+        "list",
+    }
+)
+
+
+def is_spanner_data_permission(permission: str) -> bool:
+    """True for a ``spanner.*`` permission inside the data-access set: reading and writing rows, sessions,
+    transactions, partitions, Data Boost, fine-grained roles, and get/getDdl/list."""
+    service, _, rest = permission.partition(".")
+    if service != "spanner":
+        return False
+    collection, _, verb = rest.partition(".")
+    return collection == "sessions" or verb in _DATA_VERBS
+
+
+def spanner_permissions_beyond_data_access(permissions: Iterable[str]) -> list[str]:
+    """The ``spanner.*`` permissions of a role that go beyond data access, sorted.
+
+    The one place SP001 (and anything judging roles by permission, e.g. a predefined-role catalogue)
+    decides what "beyond data access" means.
+    """
+    return sorted(
+        p for p in set(permissions) if p.startswith("spanner.") and not is_spanner_data_permission(p)
+    )
+
+
+def custom_role(inventory: Inventory, role: str) -> CustomRole | None:
+    """The custom role a binding names, whether it spells the project by number or by id."""
+    found = inventory.custom_roles.get(role)
+    if found is not None or not role.startswith("projects/"):
+        return found
+    wanted = _role_by_project_id(inventory, role)
+    return next(
+        (r for name, r in inventory.custom_roles.items() if _role_by_project_id(inventory, name) == wanted),
+        None,
+    )
+
+
+def _role_by_project_id(inventory: Inventory, role: str) -> str:
+    parts = role.split("/")
+    if len(parts) == 4 and parts[0] == "projects":
+        parts[1] = inventory.project_id(parts[1])
+    return "/".join(parts)
+
+
+def broad_spanner_role(inventory: Inventory, role: str) -> str | None:
+    """Why ``role`` gives more than Spanner data access, or None when it does not (or is unknown)."""
+    if role in ADMIN_SPANNER_ROLES:
+        return "an administrative Spanner role"
+    definition = custom_role(inventory, role)
+    if definition is None:
+        return None
+    excess = spanner_permissions_beyond_data_access(definition.permissions)
+    if not excess:
+        return None
+    return f"a custom role with Spanner permissions beyond data access ({listing(excess, 4)})"
+
+
+class OverBroadSpannerRole(Rule):
+    id = "SP001"
+    name = "over-broad-spanner-role"
+    severity = Severity.HIGH
+    summary = (
+        "A service account holds a Spanner role beyond data access (admin, databaseAdmin, backup/restore)."
+    )
+    rationale = (
+        "An application reads and writes rows; it does not need to drop databases, change schemas, restore "
+        "backups over live data or change who else has access. `roles/spanner.admin`, "
+        "`roles/spanner.databaseAdmin`, `roles/spanner.backupAdmin` and `roles/spanner.restoreAdmin`, or a "
+        "custom role with any spanner.* permission outside the data-access set (read, write, select, "
+        "sessions, transactions, partitions, Data Boost, fine-grained roles, get, getDdl, list), let a "
+        "compromised workload destroy or exfiltrate whole databases. Basic roles are IAM001's."
+    )
+    remediation = (
+        "Grant `roles/spanner.databaseUser` (read/write) or `roles/spanner.databaseReader` (read-only) on the "
+        "one database the service uses; run schema changes from a separate deployer identity."
+    )
+    options_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "allowed_roles": string_list("Further roles (globs) service accounts may hold."),
+        },
+        "additionalProperties": False,
+    }
+    references = ("CIS Google Cloud Foundations 1.5 (service accounts have no admin privileges)",)
+    tags = ("spanner", "service-account", "least-privilege")
+    _DB = f"gcloud spanner databases get-iam-policy orders --instance shop-prod --project {PROJECT}"
+    examples_fire: ClassVar[dict[str, str]] = {
+        "spanner/orders-db.yaml": policy(
+            [("roles/spanner.databaseAdmin", ["serviceAccount:" + sa("orders-run")])], command=_DB
+        )
+    }
+    examples_pass: ClassVar[dict[str, str]] = {
+        "spanner/orders-db.yaml": policy(
+            [("roles/spanner.databaseUser", ["serviceAccount:" + sa("orders-run")])], command=_DB
+        )
+    }
+
+    def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        for grant in grants(inventory):
+            if not grant.principal.is_service_account or is_service_agent(grant.principal.member):
+                continue
+            if matches_any(grant.role, options["allowed_roles"]):
+                continue
+            why = broad_spanner_role(inventory, grant.role)
+            if why is None:
+                continue
+            databases = below(inventory, grant.resource, SPANNER_DATABASE_TYPE)
+            reach = f" It reaches {listing([describe(d) for d in databases])}." if len(databases) > 1 else ""
+            yield self.finding(
+                f"service account {grant.principal.email} holds {grant.role} on {describe(grant.resource)}"
+                f"{condition_note(grant.binding)}, {why}.{reach} Grant roles/spanner.databaseUser (or "
+                "databaseReader) on the database it uses instead.",
+                resource=grant.resource,
+                principal=grant.principal.member,
+                role=grant.role,
+                location=grant.location,
+                detail=condition_detail(grant.binding),
+            )
+
+
+class SpannerAccessAboveDatabase(Rule):
+    id = "SP002"
+    name = "spanner-access-above-database"
+    severity = Severity.MEDIUM
+    summary = "A service account holds a Spanner data role on an organization, folder, project or instance."
+    rationale = (
+        "A data role granted above the database is inherited by every database below, including ones "
+        "created later for other applications. A service that needs one database should be able to read "
+        "one database."
+    )
+    remediation = (
+        "Remove the grant and add it on the database: `gcloud spanner databases add-iam-policy-binding DB "
+        "--instance INSTANCE --member serviceAccount:EMAIL --role roles/spanner.databaseUser`."
+    )
+    references = ("Spanner IAM documentation: grant roles at the lowest level of the resource hierarchy",)
+    tags = ("spanner", "service-account", "least-privilege")
+    examples_fire: ClassVar[dict[str, str]] = {
+        "iam/project.yaml": policy([("roles/spanner.databaseUser", ["serviceAccount:" + sa("orders-run")])])
+    }
+    # (A bare policy file counts as a project policy, so the passing example cannot show the same role
+    # on a database without a config binding the file; it shows a role that carries no data access.)
+    examples_pass: ClassVar[dict[str, str]] = {
+        "iam/project.yaml": policy([("roles/spanner.viewer", ["serviceAccount:" + sa("orders-run")])])
+    }
+
+    def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        for grant in grants(inventory):
+            if (
+                grant.role not in DATA_SPANNER_ROLES
+                or not grant.principal.is_service_account
+                or is_service_agent(grant.principal.member)
+            ):
+                continue
+            level = inventory.resource_type(grant.resource)
+            if level not in HIERARCHY_TYPES and level != SPANNER_INSTANCE_TYPE:
+                continue
+            databases = [describe(d) for d in below(inventory, grant.resource, SPANNER_DATABASE_TYPE)]
+            reach = (
+                f"every database below it ({listing(databases)})" if databases else "every database below it"
+            )
+            yield self.finding(
+                f"service account {grant.principal.email} holds {grant.role} on {describe(grant.resource)}"
+                f"{condition_note(grant.binding)}, which gives it {reach}, present and future. Grant the role "
+                "on the database it needs instead.",
+                resource=grant.resource,
+                principal=grant.principal.member,
+                role=grant.role,
+                location=grant.location,
+                detail=condition_detail(grant.binding),
+            )
+
+
+DATA_LOG_TYPES = ("DATA_READ", "DATA_WRITE")
+_SPANNER_SERVICES = ("spanner.googleapis.com", "allServices")
+
+
+class SpannerDataAccessLogsOff(Rule):
+    id = "SP003"
+    name = "spanner-data-access-logs-off"
+    severity = Severity.MEDIUM
+    summary = "A project that uses Spanner does not enable DATA_READ and DATA_WRITE audit logs for it."
+    rationale = (
+        "Data Access audit logs are off by default. Without DATA_READ and DATA_WRITE for "
+        "spanner.googleapis.com (or allServices) on the project or an ancestor, nobody can tell afterwards "
+        "who read or changed which rows. A project uses Spanner when the inputs show a Spanner instance or "
+        "database in it or any roles/spanner.* binding on it or below. Log types count whether written as "
+        "names or as the numbers of asset exports (2 DATA_WRITE, 3 DATA_READ)."
+    )
+    remediation = (
+        "Add to the project's (or its folder's or organization's) policy an auditConfigs entry with service "
+        "spanner.googleapis.com and auditLogConfigs of logType DATA_READ and DATA_WRITE "
+        "(`gcloud projects set-iam-policy`, or google_project_iam_audit_config in Terraform)."
+    )
+    references = (
+        "CIS Google Cloud Foundations 2.1 (Cloud Audit Logging configured properly across all services)",
+        "Security Command Center: AUDIT_LOGGING_DISABLED",
+    )
+    tags = ("spanner", "audit-logs")
+    _GRANT: ClassVar[list[tuple[str, list[str]]]] = [
+        ("roles/spanner.databaseReader", ["group:analysts@acme.example"])
+    ]
+    examples_fire: ClassVar[dict[str, str]] = {
+        "iam/project.yaml": policy(
+            _GRANT, audit="auditConfigs:\n- auditLogConfigs:\n  - logType: ADMIN_READ\n  service: allServices"
+        )
+    }
+    examples_pass: ClassVar[dict[str, str]] = {
+        "iam/project.yaml": policy(
+            _GRANT,
+            audit="auditConfigs:\n- auditLogConfigs:\n  - logType: DATA_READ\n  - logType: DATA_WRITE\n"
+            "  service: spanner.googleapis.com",
+        )
+    }
+
+    def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        for project, (evidence, evidence_location) in sorted(_projects_using_spanner(inventory).items()):
+            enabled: set[str] = set()
+            partial: list[str] = []
+            for config in inventory.effective_audit_configs(project):
+                if config.service in _SPANNER_SERVICES:
+                    types = {log.log_type for log in config.log_configs}
+                    enabled |= types
+                    if types:
+                        partial.append(
+                            f"{describe(config.resource)} enables {', '.join(sorted(types))} "
+                            f"for {config.service}"
+                        )
+            missing = [log_type for log_type in DATA_LOG_TYPES if log_type not in enabled]
+            if not missing:
+                continue
+            found = f" ({'; '.join(partial)})" if partial else ""
+            yield self.finding(
+                f"{describe(project)} uses Spanner ({evidence}) but no audit config on it or an ancestor "
+                f"enables {' and '.join(missing)} for spanner.googleapis.com or allServices{found}: reads and "
+                "writes of its databases leave no trace. Enable DATA_READ and DATA_WRITE audit logs for "
+                "spanner.googleapis.com.",
+                resource=project,
+                location=_policy_location(inventory, project) or evidence_location,
+            )
+
+
+def _projects_using_spanner(inventory: Inventory) -> dict[str, tuple[str, SourceLocation | None]]:
+    """Canonical project name -> (why it counts as using Spanner, where that was seen)."""
+    found: dict[str, tuple[str, SourceLocation | None]] = {}
+
+    def note(name: str, why: str, location: SourceLocation | None) -> None:
+        project = project_of_name(name)
+        if project is not None:
+            found.setdefault(PROJECT_PREFIX + inventory.project_id(project), (why, location))
+
+    for name in known_resources(inventory):
+        if inventory.resource_type(name) in (SPANNER_INSTANCE_TYPE, SPANNER_DATABASE_TYPE):
+            resource = inventory.resources.get(name)
+            note(name, f"{describe(name)} is in it", resource.location if resource else None)
+    for grant in grants(inventory):
+        if grant.role.startswith("roles/spanner."):
+            note(
+                grant.resource,
+                f"{grant.role} is granted on {describe(grant.resource)}",
+                grant.binding.location,
+            )
+    return found
+
+
+def _policy_location(inventory: Inventory, resource: str) -> SourceLocation | None:
+    for policy_ in inventory.policies:
+        if inventory.canonical(policy_.resource) == resource and policy_.location is not None:
+            return policy_.location
+    found = inventory.resources.get(resource)
+    return found.location if found else None
+
+
+class AuditLogExemption(Rule):
+    id = "SP004"
+    name = "audit-log-exemption"
+    severity = Severity.LOW
+    summary = "An audit log config exempts members from logging."
+    rationale = (
+        "`exemptedMembers` switches audit logging off for chosen identities: what they read or change "
+        "leaves no trail, which is exactly what an insider or a stolen credential wants. Reported once per "
+        "service and exempted member."
+    )
+    remediation = (
+        "Remove the member from exemptedMembers. If log volume is the concern, keep the entries and route "
+        "them with a log sink filter to cheaper storage rather than not writing them at all."
+    )
+    references = ("CIS Google Cloud Foundations 2.1 (no exemptions from audit logging)",)
+    tags = ("audit-logs",)
+    examples_fire: ClassVar[dict[str, str]] = {
+        "iam/project.yaml": policy(
+            [("roles/spanner.databaseReader", ["group:analysts@acme.example"])],
+            audit="auditConfigs:\n- auditLogConfigs:\n  - exemptedMembers:\n    - user:batch-admin@acme.example\n"
+            "    logType: DATA_READ\n  - logType: DATA_WRITE\n  service: spanner.googleapis.com",
+        )
+    }
+    examples_pass: ClassVar[dict[str, str]] = SpannerDataAccessLogsOff.examples_pass
+
+    def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        for policy_ in inventory.policies:
+            for config in policy_.audit_configs:
+                exempted: dict[str, list[str]] = {}
+                where: dict[str, SourceLocation | None] = {}
+                for log in config.log_configs:
+                    for member in log.exempted_members:
+                        exempted.setdefault(member, []).append(log.log_type)
+                        where.setdefault(member, log.location or config.location)
+                for member, types in exempted.items():
+                    yield self.finding(
+                        f"{member} is exempted from {', '.join(sorted(set(types)))} audit logs of "
+                        f"{config.service} on {describe(config.resource)}: what it does there leaves no "
+                        "audit trail. Remove it from exemptedMembers.",
+                        resource=config.resource,
+                        principal=member,
+                        location=where[member],
+                        detail=config.service,
+                    )
+
+
+RULES: tuple[Rule, ...] = (
+    OverBroadSpannerRole(),
+    SpannerAccessAboveDatabase(),
+    SpannerDataAccessLogsOff(),
+    AuditLogExemption(),
+)
