@@ -159,15 +159,18 @@ class _Parser:
         self.position += 1
         return token
 
+    def found(self) -> str:
+        return repr(self.current.text) if self.current.text else "the end of the expression"
+
     def expect(self, op: str, opened: Token | None = None) -> Token:
         if not self.at(op):
-            found = self.current.text or "the end of the expression"
+            found = self.found()
             what = (
                 f"expected {op!r} to close {opened.text!r} from column {opened.column}"
                 if opened
                 else (f"expected {op!r}")
             )
-            raise CelSyntaxError(f"{what}, found {found!r}", self.current.column)
+            raise CelSyntaxError(f"{what}, found {found}", self.current.column)
         return self.advance()
 
     def parse(self) -> Node:
@@ -224,7 +227,7 @@ class _Parser:
                 name = self.current
                 if name.kind != "ident":
                     raise CelSyntaxError(
-                        f"expected a field or method name after '.', found {name.text!r}", name.column
+                        f"expected a field or method name after '.', found {self.found()}", name.column
                     )
                 self.advance()
                 if self.at("("):
@@ -288,8 +291,7 @@ class _Parser:
                 self.advance()
             self.expect("}", opened)
             return Node("map", "{", opened.column, tuple(entries))
-        found = token.text or "the end of the expression"
-        raise CelSyntaxError(f"expected a value, found {found!r}", token.column)
+        raise CelSyntaxError(f"expected a value, found {self.found()}", token.column)
 
 
 def parse(expression: str) -> Node:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE, EffectiveBinding, Inventory
 from iamlint.model import (
-    UNBOUND_PROJECT_PREFIX,
     Binding,
     Container,
     EnvVar,
@@ -54,9 +53,7 @@ def grants(inventory: Inventory) -> Iterator[Grant]:
 
 
 def describe(name: str) -> str:
-    """A resource as users write it: ``projects/p/instances/i``; an unbound policy file by its path."""
-    if name.startswith(UNBOUND_PROJECT_PREFIX):
-        return f"the project of {name.removeprefix(UNBOUND_PROJECT_PREFIX)} (policy not bound to a resource)"
+    """A resource as users write it: ``projects/p/instances/i`` (an unbound policy: ``projects/unbound:PATH``)."""
     return short_name(name)
 
 
@@ -88,8 +85,8 @@ def inheritance(effective: EffectiveBinding) -> str:
     """How a binding reaches the resource it was looked up for, in words."""
     if not effective.inherited:
         return f"on {describe(effective.written_on)}"
-    chain = " -> ".join(describe(node) for node in effective.path)
-    return f"on {describe(effective.written_on)}, inherited by {describe(effective.path[-1])} ({chain})"
+    chain = " -> ".join(describe(node) for node in effective.path[1:])
+    return f"on {describe(effective.written_on)}, inherited through {chain}"
 
 
 def known_resources(inventory: Inventory) -> list[str]:
