@@ -20,7 +20,10 @@ def iamlint_loaders() -> Sequence[Loader]:
 
 @hookimpl
 def iamlint_reporters() -> Sequence[Reporter]:
+    from iamlint.report.github import GithubReporter
     from iamlint.report.json import JsonReporter
+    from iamlint.report.junit import JunitReporter
+    from iamlint.report.sarif import SarifReporter
     from iamlint.report.text import TextReporter
 
-    return [TextReporter(), JsonReporter()]
+    return [TextReporter(), JsonReporter(), SarifReporter(), GithubReporter(), JunitReporter()]

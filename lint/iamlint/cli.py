@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from iamlint import __version__
 from iamlint.config import Config, load_config
+from iamlint.diff import diff as diff_results
+from iamlint.diff import diff_to_dict
+from iamlint.diff import render_text as render_diff_text
 from iamlint.docs import reference_markdown, rule_text
 from iamlint.errors import IamlintError, InputError, UsageError
 from iamlint.findings import Severity
-from iamlint.pipeline import build_report, collect, lint, load_context
+from iamlint.pipeline import LintResult, build_report, collect, filter_findings, lint, load_context
 from iamlint.plugins import Plugins, load_plugins
 from iamlint.report import Report
+from iamlint.report.text import TextReporter
+from iamlint.suppress import (
+    DEFAULT_BASELINE,
+    SuppressOptions,
+    baseline_entry,
+    baseline_path,
+    update_baseline,
+    write_baseline,
+)
 from iamlint.testing import lint_texts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -113,6 +127,94 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_suppression_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("suppressions")
+    group.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="report only findings not recorded in this baseline (default: the config's baseline:)",
+    )
+    group.add_argument(
+        "--no-suppress",
+        action="store_true",
+        help="also show suppressed findings, marked with the waiver and its reason (for audits)",
+    )
+    group.add_argument(
+        "--show-unused-suppressions",
+        action="store_true",
+        help="list config waivers and inline comments that matched no finding",
+    )
+    group.add_argument(
+        "--strict-suppressions",
+        action="store_true",
+        help="exit 1 when a suppression is unused or an inline comment has no reason",
+    )
+
+
+def add_baseline_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    baseline = commands.add_parser(
+        "baseline",
+        help="record today's findings so that check reports only new ones",
+        description="Record findings by fingerprint (independent of line numbers) in a baseline file; "
+        "`iamlint check --baseline FILE` then reports only findings not in it.",
+    )
+    actions = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
+    create = actions.add_parser("create", help="write a baseline of the current findings")
+    update = actions.add_parser("update", help="drop fixed entries from a baseline (--add-new: add new ones)")
+    for parser in (create, update):
+        parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: paths:)")
+        add_input_options(parser)
+        add_selection_options(parser)
+    create.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help=f"baseline file (default: the config's baseline: or {DEFAULT_BASELINE})",
+    )
+    create.set_defaults(handler=cmd_baseline_create)
+    update.add_argument(
+        "--baseline",
+        "-b",
+        metavar="FILE",
+        help=f"baseline file (default: the config's baseline: or {DEFAULT_BASELINE})",
+    )
+    update.add_argument("--add-new", action="store_true", help="also record findings not yet in the baseline")
+    update.set_defaults(handler=cmd_baseline_update)
+
+
+def add_diff_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="the access and findings AFTER adds to BEFORE (e.g. base branch vs pull request)",
+        description="Compare two sets of inputs: new member/role pairs per resource (inheritance included), "
+        "new custom role permissions, workloads with a new identity, and new findings. Give one path per "
+        "side as BEFORE AFTER, or several with --before P... --after P....",
+    )
+    diff.add_argument(
+        "sides", nargs="*", metavar="BEFORE AFTER", help="one path (file or directory) per side"
+    )
+    diff.add_argument("--before", nargs="+", metavar="PATH", help="the paths of the BEFORE side")
+    diff.add_argument("--after", nargs="+", metavar="PATH", help="the paths of the AFTER side")
+    add_input_options(diff)
+    add_selection_options(diff)
+    diff.add_argument(
+        "--format", choices=["text", "json"], default="text", help="output format (default text)"
+    )
+    diff.add_argument("--output", "-o", metavar="FILE", help="write the diff to FILE instead of stdout")
+    diff.add_argument(
+        "--fail-on-new-access",
+        action="store_true",
+        help="exit 1 when AFTER grants access BEFORE did not (new grants, permissions or identities)",
+    )
+    diff.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        metavar="SEVERITY",
+        help="lowest severity of a new finding that makes the exit code 1 (default: the config's fail_on)",
+    )
+    diff.set_defaults(handler=cmd_diff)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iamlint",
@@ -139,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_options(check)
     add_selection_options(check)
     add_output_options(check)
+    add_suppression_options(check)
     check.set_defaults(handler=cmd_check)
 
     rules = commands.add_parser("rules", help="list the rules (id, name, severity, pack, summary)")
@@ -160,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     formats = commands.add_parser("formats", help="list the output formats")
     formats.set_defaults(handler=cmd_formats)
+    add_baseline_commands(commands)
+    add_diff_command(commands)
     return parser
 
 
@@ -196,35 +301,135 @@ def write_reports(
         raise UsageError(
             f"formats {', '.join(to_stdout)} would all go to stdout; give each but one an --output"
         )
-    for index, fmt in enumerate(formats):
+    reporters = []
+    for fmt in formats:
         reporter = plugins.reporter(fmt)
         if reporter is None:
             names = ", ".join(r.name for r in plugins.reporters)
             raise UsageError(f"unknown --format {fmt!r} (choose from {names})")
+        reporters.append(reporter)
+    for index, reporter in enumerate(reporters):
         if index < len(outputs):
-            with open(outputs[index], "w", encoding="utf-8") as stream:
+            with open_output(outputs[index]) as stream:
                 reporter.render(report, stream, color=False)
         else:
             reporter.render(report, sys.stdout, color=_use_color(color_choice, sys.stdout))
+    if not to_stdout:
+        # Every report went to a file: the terminal (or CI log) still gets the summary.
+        TextReporter().render_summary(report, sys.stdout, color=_use_color(color_choice, sys.stdout))
+
+
+def open_output(path: str) -> TextIO:
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write --output {path}: {error.strerror or error}") from None
 
 
 # --- commands ------------------------------------------------------------------------------------------
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    config = load_config(args.config, paths=args.paths)
-    plugins = plugins_for(config)
-    paths = args.paths or config.default_paths() or ["."]
+def lint_paths(
+    args: argparse.Namespace, paths: Sequence[str], config: Config, plugins: Plugins | None = None
+) -> LintResult | None:
+    """Load and lint; None (after printing the errors) when any input is broken."""
+    plugins = plugins or plugins_for(config)
+    paths = list(paths) or config.default_paths() or ["."]
     collected = collect(paths, config, plugins, load_context(config, args.resource))
     if collected.errors:
         print_errors(collected.errors)
+        return None
+    return lint(collected, config, plugins, _csv(args.select), _csv(args.ignore))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    config = load_config(args.config, paths=args.paths)
+    plugins = plugins_for(config)
+    result = lint_paths(args, args.paths, config, plugins)
+    if result is None:
         return EXIT_ERROR
-    result = lint(collected, config, plugins, _csv(args.select), _csv(args.ignore))
+    options = SuppressOptions(
+        baseline=args.baseline,
+        no_suppress=args.no_suppress,
+        show_unused=args.show_unused_suppressions,
+        strict=args.strict_suppressions,
+    )
+    filtered = filter_findings(result, config, options)
     fail_on = Severity(args.fail_on) if args.fail_on else config.fail_on
-    report = build_report(result, fail_on)
+    report = build_report(result, fail_on, filtered)
     print_notices(report, args.quiet)
     write_reports(report, plugins, args.format or ["text"], args.output or [], args.color)
-    return EXIT_FINDINGS if report.failing else EXIT_OK
+    return EXIT_FINDINGS if report.failing or filtered.strict_failure else EXIT_OK
+
+
+def _baseline_file(config: Config, explicit: str | None) -> str:
+    return explicit or baseline_path(config, SuppressOptions()) or DEFAULT_BASELINE
+
+
+def cmd_baseline_create(args: argparse.Namespace) -> int:
+    config = load_config(args.config, paths=args.paths)
+    result = lint_paths(args, args.paths, config)
+    if result is None:
+        return EXIT_ERROR
+    findings = filter_findings(result, config, SuppressOptions(use_baseline=False)).reported
+    target = _baseline_file(config, args.output)
+    root = Path(target).resolve().parent
+    write_baseline(target, [baseline_entry(finding, root) for finding in findings])
+    print(f"Recorded {len(findings)} finding{'' if len(findings) == 1 else 's'} in {target}.")
+    return EXIT_OK
+
+
+def cmd_baseline_update(args: argparse.Namespace) -> int:
+    config = load_config(args.config, paths=args.paths)
+    result = lint_paths(args, args.paths, config)
+    if result is None:
+        return EXIT_ERROR
+    findings = filter_findings(result, config, SuppressOptions(use_baseline=False)).reported
+    target = _baseline_file(config, args.baseline)
+    update = update_baseline(target, findings, add_new=args.add_new)
+    print(
+        f"{target}: kept {update.kept}, pruned {update.pruned} fixed, added {update.added}"
+        + (f"; {update.not_added} new findings not added (--add-new adds them)" if update.not_added else "")
+        + "."
+    )
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    if args.before or args.after:
+        if not (args.before and args.after) or args.sides:
+            raise UsageError("give both --before PATH... and --after PATH..., and no positional paths")
+        before_paths, after_paths = args.before, args.after
+    elif len(args.sides) == 2:
+        before_paths, after_paths = [args.sides[0]], [args.sides[1]]
+    else:
+        raise UsageError("give BEFORE AFTER (one path each) or --before PATH... --after PATH...")
+    # Each side with its own config (the base branch's and the pull request's), unless --config names one.
+    before_config = load_config(args.config, paths=before_paths)
+    after_config = load_config(args.config, paths=after_paths)
+    before = lint_paths(args, before_paths, before_config)
+    after = lint_paths(args, after_paths, after_config)
+    if before is None or after is None:
+        return EXIT_ERROR
+    result = diff_results(
+        before.collected.inventory,
+        after.collected.inventory,
+        filter_findings(before, before_config, SuppressOptions(use_baseline=False)).reported,
+        filter_findings(after, after_config, SuppressOptions(use_baseline=False)).reported,
+    )
+    stream = open_output(args.output) if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            json.dump(diff_to_dict(result), stream, indent=2)
+            stream.write("\n")
+        else:
+            render_diff_text(result, stream)
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+    fail_on = Severity(args.fail_on) if args.fail_on else after_config.fail_on
+    failed = bool(result.failing(fail_on)) or (args.fail_on_new_access and result.has_new_access)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -57,9 +57,14 @@ def rule_markdown(rule: Rule) -> str:
     return "\n".join(parts)
 
 
+def rule_anchor(rule: Rule) -> str:
+    """The Markdown heading anchor of a rule's section in docs/rules.md (links from SARIF use it too)."""
+    return f"{rule.id.lower()}-{rule.name}"
+
+
 def reference_markdown(rules: Sequence[Rule]) -> str:
     table = "".join(
-        f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.severity.value} | "
+        f"| [{r.id}](#{rule_anchor(r)}) | {r.name} | {r.severity.value} | "
         f"{'yes' if r.default_enabled else 'no'} | {r.summary} |\n"
         for r in rules
     )

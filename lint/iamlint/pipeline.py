@@ -20,6 +20,7 @@ from iamlint.model import Fact, Policy
 from iamlint.plugins import Plugins
 from iamlint.report import Report
 from iamlint.rule import Rule
+from iamlint.suppress import Filtered, SuppressOptions, apply_suppressions
 
 
 @dataclass
@@ -106,10 +107,18 @@ def lint(
     return LintResult(collected, rules, findings)
 
 
-def build_report(result: LintResult, fail_on: Severity) -> Report:
+def filter_findings(result: LintResult, config: Config, options: SuppressOptions | None = None) -> Filtered:
+    """The filters step: inline comments, config waivers and the baseline decide what is reported."""
+    return apply_suppressions(result.findings, config, options or SuppressOptions())
+
+
+def build_report(result: LintResult, fail_on: Severity, filtered: Filtered | None = None) -> Report:
     inventory = result.collected.inventory
     return Report(
-        findings=result.findings,
+        findings=filtered.reported if filtered else result.findings,
+        suppressed=filtered.suppressed if filtered else (),
+        summary_notes=filtered.notes if filtered else (),
+        show_suppressed=filtered.show_suppressed if filtered else False,
         rules=result.rules,
         fail_on=fail_on,
         notices=inventory.notices,

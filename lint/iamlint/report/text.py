@@ -49,6 +49,10 @@ class TextReporter:
             stream.write("\n")
         self._summary(report, stream, color)
 
+    def render_summary(self, report: Report, stream: TextIO, *, color: bool) -> None:
+        """Only the summary: what the terminal shows when the report itself went to a file."""
+        self._summary(report, stream, color)
+
     def _findings(self, findings: Iterable[Finding], stream: TextIO, color: bool) -> None:
         for finding in findings:
             line = str(finding.line) if finding.line else "-"

@@ -1,0 +1,64 @@
+"""Where a run happens: the repository root, and paths and fingerprints that do not depend on the cwd.
+
+Findings carry paths as displayed (relative to the working directory). Code scanning, annotations and
+baselines need them relative to something that stays put: the git top level (or the working directory
+outside a repository) for reports, the baseline file's directory for baselines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from iamlint.findings import Finding
+
+
+@cache
+def _git_toplevel(directory: str) -> str | None:
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    top = completed.stdout.strip()
+    return top if completed.returncode == 0 and top else None
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The git top level containing ``start`` (default: the cwd), else ``start`` itself."""
+    directory = (start or Path.cwd()).resolve()
+    top = _git_toplevel(str(directory))
+    return Path(top).resolve() if top else directory
+
+
+def relative_path(path: str, root: Path) -> str:
+    """``path`` (relative to the cwd or absolute) as a POSIX path relative to ``root``.
+
+    A path outside ``root`` keeps ``..`` segments: still stable wherever the command runs from.
+    """
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(absolute, root)).as_posix()
+
+
+def rebased(finding: Finding, root: Path) -> Finding:
+    """The finding with its path relative to ``root`` (so its fingerprint is too)."""
+    if finding.location is None or not finding.location.path:
+        return finding
+    location = dataclasses.replace(finding.location, path=relative_path(finding.location.path, root))
+    return dataclasses.replace(finding, location=location)
+
+
+def stable_fingerprint(finding: Finding, root: Path) -> str:
+    return rebased(finding, root).fingerprint
