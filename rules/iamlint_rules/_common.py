@@ -63,8 +63,14 @@ def condition_note(binding: Binding) -> str:
         return " (conditional; the condition was hidden by a version-1 policy read)"
     if binding.condition is None:
         return ""
-    label = binding.condition.title or binding.condition.expression
-    return f" (conditional: {label})"
+    return f" (conditional: {condition_label(binding)})"
+
+
+def condition_label(binding: Binding) -> str:
+    """A condition's title, else its expression."""
+    if binding.condition is None:
+        return "hidden" if binding.hidden_condition else ""
+    return binding.condition.title or binding.condition.expression
 
 
 def condition_detail(binding: Binding) -> str | None:
@@ -73,7 +79,7 @@ def condition_detail(binding: Binding) -> str | None:
         return "condition: hidden"
     if binding.condition is None:
         return None
-    return f"condition: {binding.condition.title or binding.condition.expression}"
+    return f"condition: {condition_label(binding)}"
 
 
 def is_hierarchy_level(inventory: Inventory, name: str) -> bool:

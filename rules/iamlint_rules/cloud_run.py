@@ -167,13 +167,14 @@ class PlaintextSecretInEnv(Rule):
                 or matches_any(env.name, options["allowed_names"])
             ):
                 continue
+            name = inventory.canonical(entry.workload.name)
             # Never echo the value: the report may end up in a CI log.
             yield self.finding(
                 f"env {env.name} of {entry.container_label} in {workload_kind(entry.workload)} "
-                f"{describe(entry.workload.name)} holds a literal value ({len(env.value)} characters, not "
+                f"{describe(name)} holds a literal value ({len(env.value)} characters, not "
                 "shown) that anyone who can view the service can read. Move it to Secret Manager, reference "
                 "it from the service, and rotate it.",
-                resource=entry.workload.name,
+                resource=name,
                 location=env.location or entry.workload.location,
                 detail=entry.detail,
             )

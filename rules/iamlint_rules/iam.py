@@ -17,6 +17,7 @@ from iamlint_rules._common import (
     BASIC_ROLES,
     RUN_SERVICE_TYPE,
     condition_detail,
+    condition_label,
     condition_note,
     describe,
     grants,
@@ -364,21 +365,41 @@ def condition_problems(binding: Binding, now: Any) -> list[tuple[str, str]]:
     try:
         tree = cel.parse(expression)
     except cel.CelSyntaxError as error:
-        return [("syntax", f"cannot be parsed as CEL: {error.message} at column {error.column}")]
+        return [
+            (
+                "syntax",
+                f"cannot be parsed as CEL: {error.message} at column {error.column}. Fix the expression",
+            )
+        ]
     unknown = sorted({call.text for call in cel.unknown_functions(tree)})
     if unknown:
-        problems.append(("function", f"calls {', '.join(unknown)}, unknown to IAM conditions"))
+        problems.append(
+            ("function", f"calls {', '.join(unknown)}, unknown to IAM conditions. Fix the function names")
+        )
     invalid = [literal.text for literal in cel.invalid_timestamps(tree)]
     if invalid:
         problems.append(
-            ("timestamp", f"has timestamps that are not RFC 3339 with a time zone: {', '.join(invalid)}")
+            (
+                "timestamp",
+                f"has timestamps that are not RFC 3339 with a time zone: {', '.join(invalid)}. "
+                "Write them like 2026-01-31T00:00:00Z",
+            )
         )
     expired = cel.expired_time(tree, now)
     if expired:
-        problems.append(("expired", f"can no longer be true ({expired} has passed)"))
+        problems.append(
+            (
+                "expired",
+                f"can no longer be true ({expired} has passed). Remove the binding: it grants nothing",
+            )
+        )
     if binding.policy_version is not None and binding.policy_version < 3:
         problems.append(
-            ("version", f"is in a policy of version {binding.policy_version}; conditions need version 3")
+            (
+                "version",
+                f"is in a policy of version {binding.policy_version}; conditions need version 3. Read and "
+                "write the policy with --policy-version=3 / version: 3",
+            )
         )
     return problems
 
@@ -431,8 +452,8 @@ class ConditionProblem(Rule):
         for binding in inventory.bindings():
             for kind, problem in condition_problems(binding, inventory.settings.now):
                 yield self.finding(
-                    f"the condition of {binding.role} on {describe(binding.resource)}"
-                    f"{condition_note(binding)} {problem}.",
+                    f"the condition {condition_label(binding)!r} of {binding.role} on "
+                    f"{describe(binding.resource)} {problem}.",
                     resource=binding.resource,
                     role=binding.role,
                     location=binding.location,
@@ -456,7 +477,7 @@ class ConditionProblem(Rule):
             if unconditional is None:
                 continue
             yield self.finding(
-                f"{principal.member} holds {binding.role} on {describe(binding.resource)} under a condition"
+                f"{principal.member} holds {binding.role} on {describe(binding.resource)}"
                 f"{condition_note(binding)}, but also unconditionally {inheritance(unconditional)}: the "
                 "condition limits nothing. Remove one of the two grants.",
                 resource=binding.resource,
@@ -583,9 +604,18 @@ class SeparationOfDuties(Rule):
                 here = admin if not admin.inherited else other if not other.inherited else None
                 if here is None:
                     continue
+                if admin.inherited or other.inherited:
+                    where = (
+                        f"{admin_role} ({inheritance(admin)}{condition_note(admin.binding)}) and {role} "
+                        f"({inheritance(other)}{condition_note(other.binding)})"
+                    )
+                else:
+                    where = (
+                        f"{admin_role}{condition_note(admin.binding)} and {role}{condition_note(other.binding)} "
+                        f"on {describe(resource)}"
+                    )
                 yield self.finding(
-                    f"{member} holds both {admin_role} ({inheritance(admin)}) and {role} "
-                    f"({inheritance(other)}), so one identity can {what}. Give one of the two roles to "
+                    f"{member} holds both {where}, so one identity can {what}. Give one of the two roles to "
                     "someone else.",
                     resource=resource,
                     principal=member,

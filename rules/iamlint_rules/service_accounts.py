@@ -144,14 +144,15 @@ class DefaultServiceAccount(Rule):
                 which = "App Engine"
             else:
                 continue
+            name = inventory.canonical(workload.name)
             label = account_label(workload)
             if workload.service_account_explicit:
                 label = f"the {which} default account {email}"
             yield self.finding(
-                f"{workload_kind(workload)} {describe(workload.name)} runs as {label}, which usually holds "
+                f"{workload_kind(workload)} {describe(name)} runs as {label}, which usually holds "
                 "the Editor role on the whole project. Run it as a dedicated service account that holds "
                 "only the roles this workload needs.",
-                resource=workload.name,
+                resource=name,
                 principal=service_account_member(email),
                 location=_identity_location(workload),
             )
@@ -200,7 +201,10 @@ class ServiceAccountKey(Rule):
         for key in inventory.keys:
             if key.key_type != "USER_MANAGED":
                 continue
-            users = [describe(w.name) for w in inventory.workloads_running_as(key.service_account)]
+            users = [
+                describe(inventory.canonical(w.name))
+                for w in inventory.workloads_running_as(key.service_account)
+            ]
             used_by = (
                 f" It is the identity of {listing(users)}, which need no key to use it." if users else ""
             )
@@ -271,11 +275,12 @@ class CredentialsInWorkload(Rule):
             problem = credential_in_env(entry.env)
             if problem is None:
                 continue
+            name = inventory.canonical(entry.workload.name)
             yield self.finding(
                 f"env {entry.env.name} of {entry.container_label} in {workload_kind(entry.workload)} "
-                f"{describe(entry.workload.name)} {problem}. Remove it and let the service use its attached "
-                f"service account ({entry.workload.service_account}) through the metadata server.",
-                resource=entry.workload.name,
+                f"{describe(name)} {problem}. Remove it and let the workload use its attached service "
+                f"account ({entry.workload.service_account}) through the metadata server.",
+                resource=name,
                 location=entry.env.location or entry.workload.location,
                 detail=entry.detail,
             )
@@ -474,11 +479,12 @@ class CrossEnvironmentServiceAccount(Rule):
             if mismatch is None:
                 continue
             (own_env, own_project), (other_env, other_project) = mismatch
+            name = inventory.canonical(workload.name)
             yield self.finding(
-                f"{workload_kind(workload)} {describe(workload.name)} ({own_env}) runs as {email}, an account "
+                f"{workload_kind(workload)} {describe(name)} ({own_env}) runs as {email}, an account "
                 f"of the {other_env} project {other_project}: whoever controls {other_env} controls this "
                 f"{own_env} workload. Use a service account created in {own_project}.",
-                resource=workload.name,
+                resource=name,
                 principal=service_account_member(email),
                 location=_identity_location(workload),
             )
