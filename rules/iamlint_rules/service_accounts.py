@@ -23,6 +23,7 @@ from iamlint.model import (
 from iamlint.rule import Options, Rule
 from iamlint_rules._common import (
     BASIC_ROLES,
+    Below,
     condition_detail,
     condition_note,
     describe,
@@ -402,6 +403,7 @@ class ImpersonationRoleTooBroad(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         roles = set(options["roles"])
+        accounts_under: Below | None = None
         for grant in grants(inventory):
             principal = grant.principal
             if (
@@ -413,7 +415,8 @@ class ImpersonationRoleTooBroad(Rule):
                 or is_service_agent(principal.member)
             ):
                 continue
-            accounts = _accounts_below(inventory, grant.resource)
+            accounts_under = accounts_under or _accounts_index(inventory)
+            accounts = accounts_under.under(grant.resource)
             known = f" ({len(accounts)} known: {listing(accounts)})" if accounts else ""
             yield self.finding(
                 f"{principal.member} holds {grant.role} on {describe(grant.resource)}"
@@ -427,19 +430,14 @@ class ImpersonationRoleTooBroad(Rule):
             )
 
 
-def _accounts_below(inventory: Inventory, resource: str) -> list[str]:
-    """Service accounts the inputs know of in the projects under ``resource``."""
-    target = inventory.canonical(resource)
-    emails = set(inventory.service_accounts) | {w.service_account for w in inventory.workloads}
-    found = []
-    for email in sorted(emails):
+def _accounts_index(inventory: Inventory) -> Below:
+    """Service accounts the inputs know of, filed under their project and its ancestors."""
+    index = Below(inventory)
+    for email in set(inventory.service_accounts) | {w.service_account for w in inventory.workloads}:
         project = inventory.service_account_project(email)
-        if project is None or is_service_agent(email):
-            continue
-        project_name = PROJECT_PREFIX + project
-        if inventory.canonical(project_name) == target or target in inventory.ancestors(project_name):
-            found.append(email)
-    return found
+        if project is not None and not is_service_agent(email):
+            index.add(PROJECT_PREFIX + project, email)
+    return index
 
 
 class CrossEnvironmentServiceAccount(Rule):

@@ -14,7 +14,7 @@ from iamlint_rules._common import (
     HIERARCHY_TYPES,
     SPANNER_DATABASE_TYPE,
     SPANNER_INSTANCE_TYPE,
-    below,
+    Below,
     condition_detail,
     condition_note,
     describe,
@@ -160,6 +160,7 @@ class OverBroadSpannerRole(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        databases_under: Below | None = None
         for grant in grants(inventory):
             if not grant.principal.is_service_account or is_service_agent(grant.principal.member):
                 continue
@@ -168,7 +169,8 @@ class OverBroadSpannerRole(Rule):
             why = broad_spanner_role(inventory, grant.role)
             if why is None:
                 continue
-            databases = below(inventory, grant.resource, SPANNER_DATABASE_TYPE)
+            databases_under = databases_under or Below.resources_of_type(inventory, SPANNER_DATABASE_TYPE)
+            databases = databases_under.under(grant.resource)
             reach = f" It reaches {listing([describe(d) for d in databases])}." if len(databases) > 1 else ""
             yield self.finding(
                 f"service account {grant.principal.email} holds {grant.role} on {describe(grant.resource)}"
@@ -208,6 +210,7 @@ class SpannerAccessAboveDatabase(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        databases_under: Below | None = None
         for grant in grants(inventory):
             if (
                 grant.role not in DATA_SPANNER_ROLES
@@ -218,7 +221,8 @@ class SpannerAccessAboveDatabase(Rule):
             level = inventory.resource_type(grant.resource)
             if level not in HIERARCHY_TYPES and level != SPANNER_INSTANCE_TYPE:
                 continue
-            databases = [describe(d) for d in below(inventory, grant.resource, SPANNER_DATABASE_TYPE)]
+            databases_under = databases_under or Below.resources_of_type(inventory, SPANNER_DATABASE_TYPE)
+            databases = [describe(d) for d in databases_under.under(grant.resource)]
             reach = (
                 f"every database below it ({listing(databases)})" if databases else "every database below it"
             )
@@ -277,6 +281,7 @@ class SpannerDataAccessLogsOff(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        policy_locations = _policy_locations(inventory)
         for project, (evidence, evidence_location) in sorted(_projects_using_spanner(inventory).items()):
             enabled: set[str] = set()
             partial: list[str] = []
@@ -299,7 +304,9 @@ class SpannerDataAccessLogsOff(Rule):
                 "writes of its databases leave no trace. Enable DATA_READ and DATA_WRITE audit logs for "
                 "spanner.googleapis.com.",
                 resource=project,
-                location=_policy_location(inventory, project) or evidence_location,
+                location=policy_locations.get(project)
+                or _resource_location(inventory, project)
+                or evidence_location,
             )
 
 
@@ -314,8 +321,7 @@ def _projects_using_spanner(inventory: Inventory) -> dict[str, tuple[str, Source
 
     for name in known_resources(inventory):
         if inventory.resource_type(name) in (SPANNER_INSTANCE_TYPE, SPANNER_DATABASE_TYPE):
-            resource = inventory.resources.get(name)
-            note(name, f"{describe(name)} is in it", resource.location if resource else None)
+            note(name, f"{describe(name)} is in it", _resource_location(inventory, name))
     for grant in grants(inventory):
         if grant.role.startswith("roles/spanner."):
             note(
@@ -326,12 +332,18 @@ def _projects_using_spanner(inventory: Inventory) -> dict[str, tuple[str, Source
     return found
 
 
-def _policy_location(inventory: Inventory, resource: str) -> SourceLocation | None:
+def _resource_location(inventory: Inventory, name: str) -> SourceLocation | None:
+    resource = inventory.resources.get(name)
+    return resource.location if resource else None
+
+
+def _policy_locations(inventory: Inventory) -> dict[str, SourceLocation]:
+    """Where each resource's policy is written (the first input that gave one)."""
+    found: dict[str, SourceLocation] = {}
     for policy_ in inventory.policies:
-        if inventory.canonical(policy_.resource) == resource and policy_.location is not None:
-            return policy_.location
-    found = inventory.resources.get(resource)
-    return found.location if found else None
+        if policy_.location is not None:
+            found.setdefault(inventory.canonical(policy_.resource), policy_.location)
+    return found
 
 
 class AuditLogExemption(Rule):
