@@ -31,14 +31,13 @@ class Grant:
 
     binding: Binding
     principal: Principal
+    # The binding's resource with its project written as the id, so that a policy read by project number
+    # and one read by id report the same resource.
+    resource: str
 
     @property
     def role(self) -> str:
         return self.binding.role
-
-    @property
-    def resource(self) -> str:
-        return self.binding.resource
 
     @property
     def location(self) -> SourceLocation | None:
@@ -48,8 +47,9 @@ class Grant:
 def grants(inventory: Inventory) -> Iterator[Grant]:
     """Every (binding, member) once, where the binding is written, in input order."""
     for binding in inventory.bindings():
+        resource = inventory.canonical(binding.resource)
         for principal in binding.members:
-            yield Grant(binding, principal)
+            yield Grant(binding, principal, resource)
 
 
 def describe(name: str) -> str:

@@ -450,19 +450,20 @@ class ConditionProblem(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         for binding in inventory.bindings():
+            resource = inventory.canonical(binding.resource)
             for kind, problem in condition_problems(binding, inventory.settings.now):
                 yield self.finding(
                     f"the condition {condition_label(binding)!r} of {binding.role} on "
-                    f"{describe(binding.resource)} {problem}.",
-                    resource=binding.resource,
+                    f"{describe(resource)} {problem}.",
+                    resource=resource,
                     role=binding.role,
                     location=binding.location,
                     detail=f"{kind}: {condition_detail(binding)}",
                 )
             if binding.is_conditional:
-                yield from self._moot(inventory, binding)
+                yield from self._moot(inventory, binding, resource)
 
-    def _moot(self, inventory: Inventory, binding: Binding) -> Iterator[Finding]:
+    def _moot(self, inventory: Inventory, binding: Binding, resource: str) -> Iterator[Finding]:
         for principal in binding.members:
             unconditional = next(
                 (
@@ -477,10 +478,10 @@ class ConditionProblem(Rule):
             if unconditional is None:
                 continue
             yield self.finding(
-                f"{principal.member} holds {binding.role} on {describe(binding.resource)}"
+                f"{principal.member} holds {binding.role} on {describe(resource)}"
                 f"{condition_note(binding)}, but also unconditionally {inheritance(unconditional)}: the "
                 "condition limits nothing. Remove one of the two grants.",
-                resource=binding.resource,
+                resource=resource,
                 principal=principal.member,
                 role=binding.role,
                 location=binding.location_of(principal),

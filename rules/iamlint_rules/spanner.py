@@ -291,7 +291,7 @@ class SpannerDataAccessLogsOff(Rule):
                     enabled |= types
                     if types:
                         partial.append(
-                            f"{describe(config.resource)} enables {', '.join(sorted(types))} "
+                            f"{describe(inventory.canonical(config.resource))} enables {', '.join(sorted(types))} "
                             f"for {config.service}"
                         )
             missing = [log_type for log_type in DATA_LOG_TYPES if log_type not in enabled]
@@ -381,11 +381,12 @@ class AuditLogExemption(Rule):
                         exempted.setdefault(member, []).append(log.log_type)
                         where.setdefault(member, log.location or config.location)
                 for member, types in exempted.items():
+                    resource = inventory.canonical(config.resource)
                     yield self.finding(
                         f"{member} is exempted from {', '.join(sorted(set(types)))} audit logs of "
-                        f"{config.service} on {describe(config.resource)}: what it does there leaves no "
+                        f"{config.service} on {describe(resource)}: what it does there leaves no "
                         "audit trail. Remove it from exemptedMembers.",
-                        resource=config.resource,
+                        resource=resource,
                         principal=member,
                         location=where[member],
                         detail=config.service,

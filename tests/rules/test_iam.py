@@ -299,3 +299,33 @@ def test_iam008_both_on_the_organization_is_reported_once_there() -> None:
     resources = {"org.yaml": ORG, "project.yaml": PROD}
     findings = only("IAM008", lint_texts(files, select=["IAM008"], resources=resources))
     assert [f.resource for f in findings] == [ORG]
+
+
+# --- conditions read at the wrong version, project numbers ------------------------------------------
+
+
+def test_withcond_roles_are_a_grant_of_their_own_and_can_be_moot() -> None:
+    # `gcloud projects get-iam-policy` without --policy-version=3 names conditional bindings ROLE_withcond_HASH.
+    text = policy(
+        [
+            ("roles/editor", ["group:dev@acme.example"]),
+            ("roles/editor_withcond_2f1e3a9b7c", ["group:dev@acme.example", "group:ops@acme.example"]),
+        ]
+    )
+    findings = lint_one("IAM001", text)
+    assert [(f.principal, f.detail) for f in findings] == [
+        ("group:dev@acme.example", None),
+        ("group:dev@acme.example", "condition: hidden"),
+        ("group:ops@acme.example", "condition: hidden"),
+    ]
+    assert "hidden by a version-1 policy read" in findings[1].message
+    moot = lint_one("IAM006", text, settings=Settings(now=NOW))
+    assert [(f.principal, f.role) for f in moot] == [("group:dev@acme.example", "roles/editor")]
+
+
+def test_a_policy_bound_by_project_number_reports_the_project_by_id() -> None:
+    files = {"project.json": PROJECT_JSON, "p.yaml": policy([("roles/owner", ["group:admins@acme.example"])])}
+    number = "//cloudresourcemanager.googleapis.com/projects/123456789012"
+    findings = only("IAM001", lint_texts(files, select=["IAM001"], resources={"p.yaml": number}))
+    assert [f.resource for f in findings] == [PROD]
+    assert "projects/acme-shop-prod" in findings[0].message
