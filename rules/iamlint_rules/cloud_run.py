@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -29,14 +30,19 @@ _SERVICE = "//run.googleapis.com/projects/acme-shop-prod/locations/europe-west1/
 
 
 def _asset(members: list[str]) -> str:
-    """One line of ``gcloud asset export --content-type iam-policy --output-path gs://.../x.ndjson``."""
-    quoted = ", ".join(f'"{member}"' for member in members)
-    return (
-        f'{{"name": "{_SERVICE}", "assetType": "run.googleapis.com/Service", "iamPolicy": {{"version": 1, '
-        f'"etag": "BwYQ7rT0AbE=", "bindings": [{{"role": "roles/run.invoker", "members": [{quoted}]}}]}}, '
-        '"ancestors": ["projects/123456789012", "folders/310987654321", "organizations/905123456789"], '
-        '"updateTime": "2026-11-20T08:01:44.120Z"}\n'
-    )
+    """One line of ``gcloud asset export --content-type=iam-policy`` output (NDJSON, snake_case keys)."""
+    asset = {
+        "name": _SERVICE,
+        "asset_type": "run.googleapis.com/Service",
+        "iam_policy": {
+            "version": 1,
+            "etag": "BwYQ7rT0AbE=",
+            "bindings": [{"role": "roles/run.invoker", "members": members}],
+        },
+        "ancestors": ["projects/123456789012", "folders/310987654321", "organizations/905123456789"],
+        "update_time": "2026-11-20T08:01:44.120Z",
+    }
+    return json.dumps(asset) + "\n"
 
 
 class PublicCloudRunService(Rule):
