@@ -11,11 +11,12 @@ from iamlint.report import Reporter
 
 @hookimpl
 def iamlint_loaders() -> Sequence[Loader]:
+    from iamlint.loaders.cai import CaiLoader
     from iamlint.loaders.cloud_run import CloudRunLoader
     from iamlint.loaders.gcloud_policy import GcloudPolicyLoader
     from iamlint.loaders.gcloud_resources import GcloudResourceLoader
 
-    return [GcloudPolicyLoader(), CloudRunLoader(), GcloudResourceLoader()]
+    return [CaiLoader(), GcloudPolicyLoader(), CloudRunLoader(), GcloudResourceLoader()]
 
 
 @hookimpl

@@ -153,7 +153,10 @@ class Inventory:
 
         self.resources: dict[str, Resource] = {}
         for resource in builder.resources.values():
-            self.resources.setdefault(self.canonical(resource.name), resource)
+            # One project may be named by number in one input and by id in another: merge, keep both.
+            key = self.canonical(resource.name)
+            known = self.resources.get(key)
+            self.resources[key] = _merge_resource(known, resource) if known else resource
 
         self.policies: tuple[Policy, ...] = tuple(builder.policies)
         self._bindings: dict[str, list[Binding]] = defaultdict(list)

@@ -28,7 +28,8 @@ class Shape:
         return line_of(self.node, key) or self.document.line
 
     def location(self, key: str | int | None = None, address: str | None = None) -> SourceLocation:
-        return SourceLocation(self.document.path, self.line(key), address)
+        # A live scan's documents have no file: the address (the asset's full name) is the location.
+        return SourceLocation(self.document.path or None, self.line(key), address)
 
     def error(self, message: str, key: str | int | None = None) -> InputError:
         where = self._child_path(key) if key is not None else self.key_path

@@ -1,0 +1,330 @@
+"""Cloud Asset Inventory assets, in every shape they come in.
+
+- ``gcloud asset export --content-type=resource|iam-policy`` to Cloud Storage: NDJSON, one asset a line,
+  snake_case keys (``asset_type``, ``iam_policy``, ``audit_log_configs``, ``log_type`` as enum numbers),
+  ``resource.data`` in the API's own camelCase, ``ancestors``, ``update_time``. The two content types come
+  as separate files of one scan; the inventory merges what they say about one asset.
+- ``gcloud asset list --format=json`` and the REST API's JSON: camelCase keys, log types by name; a JSON
+  list, NDJSON, or a ``{"assets": [...]}`` response body.
+- ``gcloud asset search-all-iam-policies --format=json`` results (``resource``, ``assetType``, ``project``,
+  ``folders``, ``organization``, ``policy``), as a list, NDJSON or a ``{"results": [...]}`` response body.
+
+The live scan (:mod:`iamlint.loaders.cai_live`) turns the API's messages into the export's dict shape and
+hands them to :func:`facts_from_asset`, so one mapping serves files and live reads.
+
+``resource.data`` is the owning API's resource, which the gcloud-describe and Cloud Run loaders already
+map: those functions are called here rather than written again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE, derived_parent
+from iamlint.loaders import LoadContext
+from iamlint.loaders.cloud_run import is_v2, workload_from_knative, workload_from_v2
+from iamlint.loaders.documents import Document, line_of
+from iamlint.loaders.gcloud_policy import parse_policy
+from iamlint.loaders.gcloud_resources import (
+    SPANNER_DATABASE_TYPE,
+    SPANNER_INSTANCE_TYPE,
+    container_from,
+    custom_role_from,
+    key_from,
+    project_from,
+    service_account_from,
+    spanner_from,
+)
+from iamlint.loaders.shapes import Shape
+from iamlint.model import CRM, Fact, Resource, UnknownAsset, short_name
+
+RUN_SERVICE_TYPE = "run.googleapis.com/Service"
+RUN_JOB_TYPE = "run.googleapis.com/Job"
+SERVICE_ACCOUNT_TYPE = "iam.googleapis.com/ServiceAccount"
+SERVICE_ACCOUNT_KEY_TYPE = "iam.googleapis.com/ServiceAccountKey"
+ROLE_TYPE = "iam.googleapis.com/Role"
+HIERARCHY_TYPES = (ORGANIZATION_TYPE, FOLDER_TYPE, PROJECT_TYPE)
+
+# The asset types whose resource data the model reads; the live scan lists exactly these by default.
+MODELLED_TYPES = (
+    *HIERARCHY_TYPES,
+    SPANNER_INSTANCE_TYPE,
+    SPANNER_DATABASE_TYPE,
+    RUN_SERVICE_TYPE,
+    RUN_JOB_TYPE,
+    SERVICE_ACCOUNT_TYPE,
+    SERVICE_ACCOUNT_KEY_TYPE,
+    ROLE_TYPE,
+)
+
+# Content an asset can carry besides resource and IAM policy; such lines say nothing the rules read.
+_OTHER_CONTENT = (
+    ("org_policy", "orgPolicy", "org-policy"),
+    ("access_policy", "accessPolicy", "access-policy"),
+    ("access_level", "accessLevel", "access-policy"),
+    ("service_perimeter", "servicePerimeter", "access-policy"),
+    ("os_inventory", "osInventory", "os-inventory"),
+    ("related_assets", "relatedAssets", "relationship"),
+    ("related_asset", "relatedAsset", "relationship"),
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Asset:
+    """What every mapping of one asset needs besides its resource data."""
+
+    document: Document
+    name: str
+    asset_type: str
+    parent: str | None
+    ancestors: tuple[str, ...]
+
+
+def _hierarchy(shape: Shape, asset: _Asset) -> Iterator[Fact]:
+    if asset.asset_type == PROJECT_TYPE:
+        resource = project_from(shape, asset.name, name=asset.name)
+    else:
+        resource = container_from(shape, asset.asset_type, asset.name)
+    yield dataclasses.replace(
+        resource, name=asset.name, parent=asset.parent or resource.parent, ancestors=asset.ancestors
+    )
+
+
+def _spanner(shape: Shape, asset: _Asset) -> Iterator[Fact]:
+    resource = spanner_from(shape, asset.asset_type, asset.name)
+    yield dataclasses.replace(resource, name=asset.name, parent=asset.parent, ancestors=asset.ancestors)
+
+
+def _cloud_run(shape: Shape, asset: _Asset) -> Iterator[Fact]:
+    # CAI carries Cloud Run services and jobs in the Knative shape (metadata.namespace = project number);
+    # the asset name gives the project id, so findings name the workload as the inventory does.
+    if is_v2(shape.node):
+        workload = workload_from_v2(asset.document, shape.node, address=asset.name)
+    else:
+        workload = workload_from_knative(asset.document, shape.node, address=asset.name)
+    yield dataclasses.replace(workload, name=asset.name)
+    # The workload is also a node of the hierarchy: its own policy (run.invoker) and its ancestors.
+    yield Resource(
+        name=asset.name,
+        asset_type=asset.asset_type,
+        parent=asset.parent,
+        location=workload.location,
+        ancestors=asset.ancestors,
+    )
+
+
+def _service_account(shape: Shape, asset: _Asset) -> Iterator[Fact]:
+    yield service_account_from(shape, asset.name)
+
+
+def _key(shape: Shape, asset: _Asset) -> Iterator[Fact]:
+    yield key_from(shape, asset.name)
+
+
+def _role(shape: Shape, asset: _Asset) -> Iterator[Fact]:
+    yield custom_role_from(shape, asset.name)
+
+
+_MAPPINGS: dict[str, Callable[[Shape, _Asset], Iterator[Fact]]] = {
+    ORGANIZATION_TYPE: _hierarchy,
+    FOLDER_TYPE: _hierarchy,
+    PROJECT_TYPE: _hierarchy,
+    SPANNER_INSTANCE_TYPE: _spanner,
+    SPANNER_DATABASE_TYPE: _spanner,
+    RUN_SERVICE_TYPE: _cloud_run,
+    RUN_JOB_TYPE: _cloud_run,
+    SERVICE_ACCOUNT_TYPE: _service_account,
+    SERVICE_ACCOUNT_KEY_TYPE: _key,
+    ROLE_TYPE: _role,
+}
+
+
+class _Interner:
+    """One copy of each ancestors chain: an org export repeats a few thousand chains on every line."""
+
+    def __init__(self) -> None:
+        self._chains: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def chain(self, ancestors: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+        """The shared copy, and whether this is the first time the chain is met."""
+        known = self._chains.get(ancestors)
+        if known is not None:
+            return known, False
+        known = tuple(sys.intern(a) for a in ancestors)
+        self._chains[known] = known
+        return known, True
+
+
+_CONTAINER_TYPES = {"organizations": ORGANIZATION_TYPE, "folders": FOLDER_TYPE, "projects": PROJECT_TYPE}
+
+
+def _chain_facts(ancestors: tuple[str, ...]) -> Iterator[Fact]:
+    """Each ancestor's parent, as the chain says: the hierarchy is known even where no file describes the
+    folders between an asset and its organization (an iam-policy export of one project, search results)."""
+    for child, parent in itertools.pairwise(ancestors):
+        kind = _CONTAINER_TYPES.get(child.partition("/")[0])
+        if kind is not None:
+            # No location: the asset that describes the ancestor itself, if read, gives it.
+            yield Resource(name=CRM + child, asset_type=kind, parent=CRM + parent)
+
+
+def _ancestors(shape: Shape, interner: _Interner) -> tuple[tuple[str, ...], bool]:
+    raw = shape.raw("ancestors")
+    # The common case (a list of strings) is checked in one pass; Shape explains anything else.
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return interner.chain(tuple(raw))
+    return interner.chain(tuple(value for value, _ in shape.strings("ancestors")))
+
+
+def _parent(name: str, resource: Shape | None) -> str | None:
+    """The asset's parent: resource.parent where given, else what its name implies (database -> instance).
+
+    Ancestors alone would skip levels below the project (a database's ancestors start at its project).
+    """
+    if resource is not None:
+        parent = resource.string("parent")
+        if parent:
+            return parent
+    return derived_parent(name)
+
+
+def facts_from_asset(document: Document, data: Any, interner: _Interner | None = None) -> Iterator[Fact]:
+    """Facts of one asset (export NDJSON line, ``gcloud asset list`` item, or live API message as a dict)."""
+    asset_shape = Shape(document, data)
+    interner = interner or _Interner()
+    name = asset_shape.string("name", required=True) or ""
+    if not name.startswith("//"):
+        raise asset_shape.error(
+            f"expected a full resource name such as //cloudresourcemanager.googleapis.com/projects/P, "
+            f"got {name!r}",
+            "name",
+        )
+    asset_type = sys.intern(asset_shape.string("asset_type", "assetType", required=True) or "")
+    resource = asset_shape.mapping("resource") if asset_shape.raw("resource") is not None else None
+    policy = (
+        asset_shape.mapping("iam_policy", "iamPolicy")
+        if asset_shape.raw("iam_policy", "iamPolicy") is not None
+        else None
+    )
+    ancestors, fresh = _ancestors(asset_shape, interner)
+    asset = _Asset(document, name, asset_type, _parent(name, resource), ancestors)
+    if fresh:
+        yield from _chain_facts(ancestors)
+    if resource is not None:
+        mapping = _MAPPINGS.get(asset_type)
+        if mapping is None:
+            yield UnknownAsset(asset_type, name, asset_shape.location("name", name))
+        else:
+            yield from mapping(resource.mapping("data", required=True), asset)
+    if policy is not None:
+        if resource is None:
+            # The iam-policy export names the resource and its place in the hierarchy; that is all the
+            # inventory needs to apply inheritance, whether or not the resource export is read too.
+            yield Resource(
+                name=name,
+                asset_type=asset_type,
+                parent=asset.parent,
+                location=asset_shape.location("name", name),
+                ancestors=asset.ancestors,
+            )
+        parsed, notices = parse_policy(policy, name, address=name)
+        yield from notices
+        yield parsed
+    if resource is None and policy is None:
+        content = next(
+            (label for snake, camel, label in _OTHER_CONTENT if asset_shape.has(snake, camel)), "no"
+        )
+        yield UnknownAsset(f"{asset_type} ({content} content)", name, asset_shape.location("name", name))
+
+
+def facts_from_search_result(
+    document: Document, data: Any, interner: _Interner | None = None
+) -> Iterator[Fact]:
+    """One ``search-all-iam-policies`` result: a policy with the project/folders/organization above it."""
+    result = Shape(document, data)
+    interner = interner or _Interner()
+    name = result.string("resource", required=True) or ""
+    if not name.startswith("//"):
+        raise result.error(f"expected a full resource name, got {name!r}", "resource")
+    asset_type = sys.intern(result.string("assetType", "asset_type", required=True) or "")
+    # Rebuild CAI's ancestors (nearest first; a container lists itself first) from the result's fields.
+    chain = [result.string("project") or ""]
+    chain += [folder for folder, _ in result.strings("folders")]
+    chain.append(result.string("organization") or "")
+    ancestors = [item for item in chain if item]
+    own = short_name(name)
+    if asset_type in (FOLDER_TYPE, ORGANIZATION_TYPE) and (not ancestors or ancestors[0] != own):
+        ancestors = [own, *(item for item in ancestors if item != own)]
+    shared, fresh = interner.chain(tuple(ancestors))
+    location = result.location("resource", name)
+    if fresh:
+        yield from _chain_facts(shared)
+    yield Resource(
+        name=name,
+        asset_type=asset_type,
+        parent=derived_parent(name),
+        location=location,
+        ancestors=shared,
+    )
+    parsed, notices = parse_policy(result.mapping("policy", required=True), name, address=name)
+    yield from notices
+    yield parsed
+
+
+def is_asset(data: object) -> bool:
+    return isinstance(data, dict) and "name" in data and ("asset_type" in data or "assetType" in data)
+
+
+def is_search_result(data: object) -> bool:
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("resource"), str)
+        and "policy" in data
+        and ("assetType" in data or "asset_type" in data)
+    )
+
+
+def _response_items(data: object) -> tuple[str, list[Any]] | None:
+    """A REST response body: ``{"assets": [...]}`` (assets.list) or ``{"results": [...]}`` (search)."""
+    if not isinstance(data, dict):
+        return None
+    for key, test in (("assets", is_asset), ("results", is_search_result)):
+        items = data.get(key)
+        if isinstance(items, list) and (not items or test(items[0])):
+            return key, items
+    return None
+
+
+class CaiLoader:
+    name = "cloud-asset-inventory"
+    description = (
+        "Cloud Asset Inventory: gcloud asset export NDJSON (resource and iam-policy), gcloud asset list "
+        "and API JSON, search-all-iam-policies results"
+    )
+
+    def __init__(self) -> None:
+        self._interner = _Interner()
+
+    def claims(self, document: Document) -> bool:
+        data = document.data
+        return is_asset(data) or is_search_result(data) or _response_items(data) is not None
+
+    def load(self, document: Document, context: LoadContext) -> Iterator[Fact]:
+        data = document.data
+        response = _response_items(data)
+        if response is not None:
+            key, items = response
+            for index, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise Shape(document, items, key).error("expected a mapping", index)
+                line = line_of(items, index) or document.line
+                yield from self.load(Document(document.path, item, line, document.source_format), context)
+            return
+        if is_search_result(data):
+            yield from facts_from_search_result(document, data, self._interner)
+        else:
+            yield from facts_from_asset(document, data, self._interner)
