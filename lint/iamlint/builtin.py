@@ -15,8 +15,16 @@ def iamlint_loaders() -> Sequence[Loader]:
     from iamlint.loaders.cloud_run import CloudRunLoader
     from iamlint.loaders.gcloud_policy import GcloudPolicyLoader
     from iamlint.loaders.gcloud_resources import GcloudResourceLoader
+    from iamlint.loaders.terraform import TerraformPlanLoader
 
-    return [CaiLoader(), GcloudPolicyLoader(), CloudRunLoader(), GcloudResourceLoader()]
+    # A plan is claimed first: its format_version key is unambiguous, and other shapes may sit inside it.
+    return [
+        TerraformPlanLoader(),
+        CaiLoader(),
+        GcloudPolicyLoader(),
+        CloudRunLoader(),
+        GcloudResourceLoader(),
+    ]
 
 
 @hookimpl

@@ -29,6 +29,9 @@ class SourceLocation:
     path: str | None = None
     line: int | None = None
     address: str | None = None
+    # What a plan does to the source (Terraform: create, update, replace, no-op, read); None for inputs
+    # that describe what is, not what will change. `--changed-only` reports no finding located at a no-op.
+    change: str | None = None
 
     def __str__(self) -> str:
         where = self.path or self.address or "<unknown>"
@@ -180,6 +183,11 @@ class Policy:
     location: SourceLocation | None = None
     # False when a bare policy file was not bound to a resource with --resource or the config.
     bound: bool = True
+    # How much of the resource's policy the source declares, for sources that declare rather than observe
+    # (Terraform): "policy" replaces the whole policy, "binding" sets all members of each (role, condition)
+    # it lists, "member" adds single members, "audit_config" sets one service's audit logging. None for
+    # policies read from Google Cloud (gcloud, asset exports).
+    declared_as: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
