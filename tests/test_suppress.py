@@ -202,7 +202,7 @@ def test_inline_comment_without_reason_is_not_applied(
 
 def test_parse_inline_lists_rules_and_reason() -> None:
     found = parse_inline(
-        "f.yaml", "a: 1\n# iamlint: ignore[SA001, SP001]: shared on purpose\nb: 2  # iamlint: ignore[X]\n"
+        "f.yaml", ["a: 1", "# iamlint: ignore[SA001, SP001]: shared on purpose", "b: 2  # iamlint: ignore[X]"]
     )
     comment, alone = found[2]
     assert comment.rules == ("SA001", "SP001")
@@ -265,3 +265,20 @@ def test_finding_without_location_is_only_waived_by_config(tmp_path: Path) -> No
     result = apply_suppressions([scan, other], config, SuppressOptions())
     assert [f.resource for f in result.suppressed] == ["//spanner.googleapis.com/x"]
     assert [f.resource for f in result.reported] == ["//run.googleapis.com/x"]
+
+
+def test_unused_inline_comment_in_a_file_without_findings(
+    ci_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ci_project / "iam" / "db.yaml").write_text(
+        "# gcloud spanner databases get-iam-policy orders --instance shop-prod\n"
+        "bindings:\n- members:\n"
+        "  # iamlint: ignore[SP001] the admin grant was removed long ago\n"
+        "  - user:dba@acme.example\n  role: roles/spanner.databaseReader\netag: x\nversion: 1\n"
+    )
+    assert main(["check", "."]) == 1
+    assert "unused suppression" not in capsys.readouterr().out
+    main(["check", "--show-unused-suppressions", "."])
+    assert (
+        "note: unused suppression: inline comment at iam/db.yaml:4: ignore[SP001]" in capsys.readouterr().out
+    )

@@ -31,6 +31,8 @@ class Collected:
     files: int
     errors: list[InputError]
     unbound_policies: list[str]
+    # The files read, as displayed; suppression hygiene looks for inline comments in all of them.
+    paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +74,7 @@ def collect(
     errors: list[InputError] = []
     unbound: list[str] = []
     files = 0
+    read: list[str] = []
     try:
         candidates = list(expand_paths(paths))
     except InputError as error:
@@ -81,6 +84,7 @@ def collect(
         if config.is_excluded(path):
             continue
         files += 1
+        read.append(path)
         if on_file:
             on_file(path)
         try:
@@ -91,7 +95,7 @@ def collect(
             )
         except InputError as error:
             errors.append(error)
-    return Collected(builder.build(settings_from(config)), files, errors, unbound)
+    return Collected(builder.build(settings_from(config)), files, errors, unbound, read)
 
 
 def lint(
@@ -109,7 +113,7 @@ def lint(
 
 def filter_findings(result: LintResult, config: Config, options: SuppressOptions | None = None) -> Filtered:
     """The filters step: inline comments, config waivers and the baseline decide what is reported."""
-    return apply_suppressions(result.findings, config, options or SuppressOptions())
+    return apply_suppressions(result.findings, config, options or SuppressOptions(), result.collected.paths)
 
 
 def build_report(result: LintResult, fail_on: Severity, filtered: Filtered | None = None) -> Report:

@@ -136,10 +136,10 @@ class InlineIgnore:
         return any(_rule_matches(rule, finding) for rule in self.rules)
 
 
-def parse_inline(path: str, text: str) -> dict[int, tuple[InlineIgnore, bool]]:
+def parse_inline(path: str, lines: Iterable[str]) -> dict[int, tuple[InlineIgnore, bool]]:
     """Line number -> (the comment on it, whether the line holds nothing but the comment)."""
     found: dict[int, tuple[InlineIgnore, bool]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if "iamlint" not in line:
             continue
         match = _INLINE.search(line)
@@ -158,11 +158,12 @@ class InlineComments:
 
     def comments(self, path: str) -> dict[int, tuple[InlineIgnore, bool]]:
         if path not in self._files:
+            # Line by line: an asset export can be far larger than the comments worth finding in it.
             try:
-                text = Path(path).read_text(encoding="utf-8", errors="replace")
+                with open(path, encoding="utf-8", errors="replace") as stream:
+                    self._files[path] = parse_inline(path, (line.rstrip("\r\n") for line in stream))
             except OSError:
-                text = ""
-            self._files[path] = parse_inline(path, text) if "iamlint" in text else {}
+                self._files[path] = {}
         return self._files[path]
 
     def for_finding(self, finding: Finding) -> InlineIgnore | None:
@@ -330,7 +331,11 @@ def baseline_path(config: Config, options: SuppressOptions) -> str | None:
     return str(config.resolve(config.baseline)) if config.baseline else None
 
 
-def apply_suppressions(findings: Sequence[Finding], config: Config, options: SuppressOptions) -> Filtered:
+def apply_suppressions(
+    findings: Sequence[Finding], config: Config, options: SuppressOptions, inputs: Sequence[str] = ()
+) -> Filtered:
+    """Split ``findings`` into reported and suppressed. ``inputs`` (the files linted) are searched for
+    inline comments that silence nothing only when unused suppressions are asked for."""
     today = options.today or datetime.now(UTC).date()
     waivers = waivers_from(config)
     used: set[int] = set()
@@ -385,6 +390,9 @@ def apply_suppressions(findings: Sequence[Finding], config: Config, options: Sup
             )
         elif index not in used:
             result.unused.append(f"config {waiver.describe()}")
+    if options.show_unused or options.strict:
+        for path in inputs:
+            inline.comments(path)
     for comment in inline.seen():
         key = (comment.path, comment.line)
         if key in invalid_inline or (not comment.reason and key not in used_inline):
