@@ -104,7 +104,8 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
         "--format",
         action="append",
         metavar="FORMAT",
-        help="output format: text (default), json, or a plugin's; see `iamlint formats`",
+        help="output format: text (default), json, sarif, github, junit, or a plugin's; repeat it with "
+        "an --output per format (see `iamlint formats`)",
     )
     group.add_argument(
         "--output",
