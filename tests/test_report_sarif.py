@@ -14,6 +14,7 @@ import pytest
 
 from iamlint.cli import main
 from iamlint.findings import Finding, Severity
+from iamlint.model import SourceLocation
 from iamlint.plugins import load_plugins
 from iamlint.report import Report
 from iamlint.report.sarif import sarif_document
@@ -146,3 +147,19 @@ def test_examples_validate(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     assert results, "the example project is meant to have findings"
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
     assert all(uri.startswith("examples/") for uri in uris)
+
+
+def test_paths_are_uri_references(tmp_path: Path) -> None:
+    finding = Finding(
+        "SP001",
+        "over-broad-spanner-role",
+        Severity.HIGH,
+        "m",
+        "//r",
+        location=SourceLocation(str(tmp_path / "iam policies" / "prod#1.yaml"), 3),
+    )
+    report = Report(findings=[finding], rules=[], fail_on=Severity.LOW)
+    run = validated(sarif_document(report, tmp_path))["runs"][0]
+    location = run["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "iam%20policies/prod%231.yaml"
+    assert run["tool"]["driver"]["rules"][0]["id"] == "SP001"  # a descriptor even for an unknown rule

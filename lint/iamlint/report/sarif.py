@@ -12,6 +12,7 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from iamlint import __version__
 from iamlint.docs import rule_anchor
@@ -99,7 +100,7 @@ def _locations(finding: Finding, root: Path) -> list[dict[str, Any]]:
     if finding.location is None or not finding.location.path:
         return [{"logicalLocations": logical}]
     physical: dict[str, Any] = {
-        "artifactLocation": {"uri": relative_path(finding.location.path, root), "uriBaseId": SRCROOT}
+        "artifactLocation": {"uri": quote(relative_path(finding.location.path, root)), "uriBaseId": SRCROOT}
     }
     if finding.location.line:
         physical["region"] = {"startLine": finding.location.line}
