@@ -282,3 +282,21 @@ def test_unused_inline_comment_in_a_file_without_findings(
     assert (
         "note: unused suppression: inline comment at iam/db.yaml:4: ignore[SP001]" in capsys.readouterr().out
     )
+
+
+def test_renewed_waiver_wins_over_the_expired_one(tmp_path: Path) -> None:
+    config = from_mapping(
+        {
+            "ignore": [
+                {"rule": "SP001", "reason": "first window", "expires": "2020-01-31"},
+                {"rule": "SP001", "reason": "extended", "expires": "2030-01-31"},
+            ]
+        },
+        tmp_path,
+        "cfg.yaml",
+    )
+    finding = Finding("SP001", "over-broad-spanner-role", Severity.HIGH, "m", "//r")
+    result = apply_suppressions([finding], config, SuppressOptions(today=date(2025, 1, 1)))
+    (suppressed,) = result.suppressed
+    assert "extended" in (suppressed.suppressed_by or "")
+    assert result.unused == []

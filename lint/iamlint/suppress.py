@@ -361,19 +361,20 @@ def apply_suppressions(
                 )
                 continue
             invalid_inline.add((comment.path, comment.line))
-        waiver_index = next((i for i, w in enumerate(waivers) if w.matches(finding, config)), None)
-        if waiver_index is not None:
-            waiver = waivers[waiver_index]
-            used.add(waiver_index)
-            if not waiver.expired(today):
-                result.suppressed.append(
-                    dataclasses.replace(finding, suppressed_by=f"config {waiver.describe()}")
-                )
-                continue
-            expired_on = waiver.expires.isoformat() if waiver.expires else ""
+        matching = [index for index, waiver in enumerate(waivers) if waiver.matches(finding, config)]
+        used.update(matching)
+        # A live waiver wins over an expired one for the same finding (a renewed entry next to the old).
+        active = next((waivers[i] for i in matching if not waivers[i].expired(today)), None)
+        if active is not None:
+            result.suppressed.append(
+                dataclasses.replace(finding, suppressed_by=f"config {active.describe()}")
+            )
+            continue
+        if matching:
+            lapsed = waivers[matching[0]]
             finding = dataclasses.replace(
                 finding,
-                message=f"{finding.message} (the waiver for this expired on {expired_on}: {waiver.where})",
+                message=f"{finding.message} (the waiver for this expired on {lapsed.expires}: {lapsed.where})",
             )
         if baseline is not None and baseline.key(finding) in baseline.entries:
             result.baselined += 1
@@ -383,10 +384,8 @@ def apply_suppressions(
 
     for index, waiver in enumerate(waivers):
         if waiver.expired(today) and index in used:
-            assert waiver.expires is not None
             result.expired.append(
-                f"waiver expired on {waiver.expires.isoformat()}, its findings are reported again: "
-                f"{waiver.describe()}"
+                f"waiver expired on {waiver.expires}, its findings are reported again: {waiver.describe()}"
             )
         elif index not in used:
             result.unused.append(f"config {waiver.describe()}")
