@@ -10,6 +10,6 @@ from iamlint.rule import Rule
 
 @hookimpl
 def iamlint_rules() -> Sequence[Rule]:
-    from iamlint_rules import cloud_run, iam, service_accounts, spanner
+    from iamlint_rules import cloud_run, iam, service_accounts, spanner, terraform
 
-    return [*service_accounts.RULES, *spanner.RULES, *iam.RULES, *cloud_run.RULES]
+    return [*service_accounts.RULES, *spanner.RULES, *iam.RULES, *cloud_run.RULES, *terraform.RULES]
