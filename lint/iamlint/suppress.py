@@ -362,15 +362,16 @@ def apply_suppressions(
                 continue
             invalid_inline.add((comment.path, comment.line))
         matching = [index for index, waiver in enumerate(waivers) if waiver.matches(finding, config)]
-        used.update(matching)
-        # A live waiver wins over an expired one for the same finding (a renewed entry next to the old).
-        active = next((waivers[i] for i in matching if not waivers[i].expired(today)), None)
+        # A live waiver wins over an expired one for the same finding (a renewed entry next to the old);
+        # only the waiver that decided counts as used, so a superseded entry shows up as unused.
+        active = next((i for i in matching if not waivers[i].expired(today)), None)
         if active is not None:
-            result.suppressed.append(
-                dataclasses.replace(finding, suppressed_by=f"config {active.describe()}")
-            )
+            used.add(active)
+            described = waivers[active].describe()
+            result.suppressed.append(dataclasses.replace(finding, suppressed_by=f"config {described}"))
             continue
         if matching:
+            used.add(matching[0])
             lapsed = waivers[matching[0]]
             finding = dataclasses.replace(
                 finding,
