@@ -240,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="files or directories (default: the config's paths:, else the current directory)",
     )
     add_input_options(check)
+    check.add_argument(
+        "--changed-only",
+        action="store_true",
+        help="Terraform plans: report only findings at resources the plan creates, updates or replaces "
+        "(rules still see the whole plan)",
+    )
     add_selection_options(check)
     add_output_options(check)
     add_suppression_options(check)
@@ -336,11 +342,14 @@ def lint_paths(
     """Load and lint; None (after printing the errors) when any input is broken."""
     plugins = plugins or plugins_for(config)
     paths = list(paths) or config.default_paths() or ["."]
-    collected = collect(paths, config, plugins, load_context(config, args.resource))
+    changed_only = bool(getattr(args, "changed_only", False))
+    collected = collect(
+        paths, config, plugins, load_context(config, args.resource, changed_only=changed_only)
+    )
     if collected.errors:
         print_errors(collected.errors)
         return None
-    return lint(collected, config, plugins, _csv(args.select), _csv(args.ignore))
+    return lint(collected, config, plugins, _csv(args.select), _csv(args.ignore), changed_only=changed_only)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -104,11 +104,25 @@ def lint(
     plugins: Plugins,
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    *,
+    changed_only: bool = False,
 ) -> LintResult:
     rules = select_rules(plugins.rules, [*config.select, *select], [*config.ignore_rules, *ignore])
     options = rule_options(rules, config.rules)
     findings = run_rules(collected.inventory, rules, options)
+    if changed_only:
+        # Rules ran over everything (a new service may share the account of an unchanged one); only what
+        # they found at resources the plan leaves as they are is dropped.
+        findings = [finding for finding in findings if not is_unchanged(finding)]
     return LintResult(collected, rules, findings)
+
+
+# Plan actions that leave a resource as it is: `--changed-only` reports no finding located there.
+UNCHANGED_ACTIONS = frozenset({"no-op", "read"})
+
+
+def is_unchanged(finding: Finding) -> bool:
+    return finding.location is not None and finding.location.change in UNCHANGED_ACTIONS
 
 
 def filter_findings(result: LintResult, config: Config, options: SuppressOptions | None = None) -> Filtered:

@@ -339,6 +339,9 @@ class Resolver:
 
     def unknown_value(self, instance: Instance, path: tuple[str | int, ...], depth: int) -> Any:
         expression = self.expression(instance, path)
+        computed = _COMPUTED.get(instance.type, {}).get(str(path[0])) if len(path) == 1 else None
+        if not isinstance(expression, dict) and computed is not None:
+            return computed(self, instance, depth + 1)
         if not isinstance(expression, dict):
             raise Unknown(
                 f"{_dotted(path)} of {instance.address} is known only after apply and the plan's "
@@ -385,15 +388,7 @@ class Resolver:
         target = self.plan.instances.get(address)
         if target is None:
             raise Unknown(f"{address} is not in the plan's planned values")
-        value = target.values.get(attribute)
-        if value is not None:
-            return value
-        computed = _COMPUTED.get(target.type, {}).get(attribute)
-        if computed is not None:
-            return computed(self, target, depth)
-        if _is_unknown(target.unknown, (attribute,)):
-            return self.unknown_value(target, (attribute,), depth)
-        return None
+        return self.value(target, (attribute,), depth)
 
     def _module_output(self, module: str, match: re.Match[str], depth: int) -> Any:
         child = _join(module, f"module.{match['name']}{match['index'] or ''}")
@@ -709,7 +704,7 @@ def _custom_role(ctx: Context) -> Iterator[Fact]:
 def _service_account(ctx: Context) -> Iterator[Fact]:
     instance, resolver = ctx.instance, ctx.resolver
     project = resolver.project(instance)
-    email = (resolver.string(instance, "email") or _account_email(resolver, instance, 0)).lower()
+    email = (resolver.string(instance, "email") or "").lower()
     yield ServiceAccount(
         email=email,
         project=project,
