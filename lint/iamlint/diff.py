@@ -18,6 +18,7 @@ from iamlint.findings import Finding, Severity
 from iamlint.inventory import Inventory
 from iamlint.model import SourceLocation
 from iamlint.report.json import finding_to_dict
+from iamlint.workspace import repository_root
 
 GrantKey = tuple[str, str, str | None]  # member, role, condition expression
 
@@ -250,5 +251,5 @@ def diff_to_dict(result: DiffResult) -> dict[str, Any]:
             }
             for i in result.identities
         ],
-        "new_findings": [finding_to_dict(finding) for finding in result.findings],
+        "new_findings": [finding_to_dict(finding, repository_root()) for finding in result.findings],
     }

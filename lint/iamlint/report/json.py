@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, TextIO
 
 from iamlint.findings import Finding
 from iamlint.report import Report
+from iamlint.workspace import repository_root, stable_fingerprint
 
 JSON_FORMAT_VERSION = 1
 
 
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
+def finding_to_dict(finding: Finding, root: Path) -> dict[str, Any]:
     location = finding.location
     return {
         "rule": finding.rule,
@@ -26,7 +28,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             "line": location.line if location else None,
             "address": location.address if location else None,
         },
-        "fingerprint": finding.fingerprint,
+        # The same fingerprint SARIF and baselines use: independent of the directory iamlint ran in.
+        "fingerprint": stable_fingerprint(finding, root),
         "suppressed": finding.suppressed_by,
     }
 
@@ -37,12 +40,13 @@ class JsonReporter:
     for_terminal = False
 
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
+        root = repository_root()
         findings = list(report.findings)
         if report.show_suppressed:
             findings = sorted([*findings, *report.suppressed], key=Finding.sort_key)
         document = {
             "version": JSON_FORMAT_VERSION,
-            "findings": [finding_to_dict(finding) for finding in findings],
+            "findings": [finding_to_dict(finding, root) for finding in findings],
             "summary": report.summary(),
         }
         json.dump(document, stream, indent=2)
