@@ -313,9 +313,10 @@ class Resolver:
 
     def project(self, instance: Instance, depth: int = 0) -> str:
         """The project a resource is in: its own ``project``, else its provider's."""
-        project = self.string(instance, "project", depth=depth)
-        if project:
-            return project
+        if self.is_configured(instance, ("project",)) or not _is_unknown(instance.unknown, ("project",)):
+            project = self.string(instance, "project", depth=depth)
+            if project:
+                return project
         default = self.plan.provider_project(instance)
         if default:
             return default
@@ -377,17 +378,22 @@ class Resolver:
         self, module: str, match: re.Match[str], own_index: object, expression: Mapping[str, Any], depth: int
     ) -> Any:
         attribute = match["attr"]
-        if attribute is None:
-            raise Unknown(f"{match.group(0)} names a whole resource, not one of its values")
         index = match["index"] or ""
         refs = expression.get("references") or []
         if not index and any(r in ("each.key", "count.index") for r in refs):
-            # google_service_account.sa[each.key].email: the same instance key as the referring resource.
+            # google_service_account.sa[each.key].email is recorded as "google_service_account.sa" and
+            # "each.key": the instance with the referring resource's own key.
             index = index_suffix(own_index)
         address = _join(module, match["base"]) + index
         target = self.plan.instances.get(address)
         if target is None:
             raise Unknown(f"{address} is not in the plan's planned values")
+        if attribute is None and target.type == "google_service_account":
+            # A dynamic key hides the attribute, but every identity attribute of an account (email,
+            # member, name, id) names the same account, and the email is a form each consumer accepts.
+            attribute = "email"
+        if attribute is None:
+            raise Unknown(f"{match.group(0)} names a whole resource, not one of its values")
         return self.value(target, (attribute,), depth)
 
     def _module_output(self, module: str, match: re.Match[str], depth: int) -> Any:
