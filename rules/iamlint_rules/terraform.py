@@ -32,7 +32,7 @@ def _role_key(binding: Binding) -> tuple[str, str]:
     return binding.role, condition_label(binding)
 
 
-def _plan(*resources: dict[str, Any]) -> str:
+def plan_document(*resources: dict[str, Any]) -> str:
     """A minimal ``terraform show -json PLANFILE`` document with these planned root-module resources."""
     planned = [
         {
@@ -121,10 +121,10 @@ class ConflictingAuthoritativeIam(Rule):
     )
     tags = ("terraform", "iam")
     examples_fire: ClassVar[dict[str, str]] = {
-        "plan.json": _plan(_BINDING, _member("roles/spanner.databaseUser")),
+        "plan.json": plan_document(_BINDING, _member("roles/spanner.databaseUser")),
     }
     examples_pass: ClassVar[dict[str, str]] = {
-        "plan.json": _plan(_BINDING, _member("roles/spanner.databaseReader")),
+        "plan.json": plan_document(_BINDING, _member("roles/spanner.databaseReader")),
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
