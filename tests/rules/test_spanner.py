@@ -279,3 +279,33 @@ def test_sp004_one_finding_per_service_and_member() -> None:
         if f.detail == "spanner.googleapis.com" and f.principal == "user:batch@acme.example"
     )
     assert "DATA_READ, DATA_WRITE" in batch.message
+
+
+def test_sp003_and_sp004_on_an_asset_export_with_numeric_log_types() -> None:
+    # One line of `gcloud asset export --content-type=iam-policy` (snake_case, log types as enum numbers),
+    # naming the project by number.
+    asset = {
+        "name": "//cloudresourcemanager.googleapis.com/projects/123456789012",
+        "asset_type": "cloudresourcemanager.googleapis.com/Project",
+        "iam_policy": {
+            "version": 1,
+            "etag": "BwYQ7rT0AbE=",
+            "bindings": [{"role": "roles/spanner.databaseUser", "members": [ORDERS]}],
+            "audit_configs": [
+                {
+                    "service": "allServices",
+                    "audit_log_configs": [
+                        {"log_type": 3},
+                        {"log_type": 2, "exempted_members": ["user:batch@acme.example"]},
+                    ],
+                }
+            ],
+        },
+        "ancestors": ["projects/123456789012", "folders/310987654321", "organizations/905123456789"],
+        "update_time": "2026-11-20T08:01:44.120Z",
+    }
+    findings = lint_texts({"export.ndjson": json.dumps(asset) + "\n"}, select=["SP003", "SP004"])
+    assert [(f.rule, f.principal, f.detail) for f in findings] == [
+        ("SP004", "user:batch@acme.example", "allServices")
+    ]
+    assert "DATA_WRITE" in findings[0].message
