@@ -186,10 +186,10 @@ def types(fixtures: Path) -> Inventory:
 
 
 def test_module_addresses_split_into_calls_and_keys() -> None:
-    assert module_steps('module.data.module.invokers["pub.lic"]') == [
+    assert module_steps('module.data.module.invokers["pub.lic"]') == (
         ("data", ""),
         ("invokers", '["pub.lic"]'),
-    ]
+    )
     assert parent_module('module.data.module.invokers["x"]') == ("module.data", "invokers")
     assert parent_module("") is None
 

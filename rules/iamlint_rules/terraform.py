@@ -26,6 +26,10 @@ def _address(policy: Policy) -> str:
     return (location.address or str(location)) if location else describe(policy.resource)
 
 
+def _addresses(policies: Sequence[Policy]) -> list[str]:
+    return sorted({_address(policy) for policy in policies})
+
+
 def _role_key(binding: Binding) -> tuple[str, str]:
     # The provider keeps bindings with different conditions apart: a conditional binding resource and an
     # unconditional member resource of the same role do not touch each other's grants.
@@ -138,9 +142,12 @@ class ConflictingAuthoritativeIam(Rule):
     def _conflicts(self, resource: str, policies: Sequence[Policy]) -> Iterator[Finding]:
         whole = [p for p in policies if p.declared_as == "policy"]
         if whole:
+            # Addresses are sorted once per pool: a plan may hold thousands of declarations of one policy.
+            whole_pool, every_pool = _addresses(whole), _addresses(policies)
             for policy in policies:
-                others = [_address(o) for o in (whole if policy.declared_as != "policy" else policies)]
-                others = sorted({o for o in others if o != _address(policy)})
+                own = _address(policy)
+                pool = whole_pool if policy.declared_as != "policy" else every_pool
+                others = [address for address in pool if address != own]
                 if others:
                     yield self._finding(resource, policy, None, others, whole_policy=True)
         by_role: dict[tuple[str, str], list[tuple[Policy, Binding]]] = defaultdict(list)
@@ -153,9 +160,11 @@ class ConflictingAuthoritativeIam(Rule):
             authoritative = [p for p, _ in entries if p.declared_as == "binding"]
             if not authoritative or len(entries) < 2:
                 continue
+            binding_pool, entry_pool = _addresses(authoritative), _addresses([p for p, _ in entries])
             for policy, binding in entries:
-                pool = authoritative if policy.declared_as == "member" else [p for p, _ in entries]
-                others = sorted({_address(o) for o in pool if _address(o) != _address(policy)})
+                own = _address(policy)
+                pool = binding_pool if policy.declared_as == "member" else entry_pool
+                others = [address for address in pool if address != own]
                 if others:
                     yield self._finding(resource, policy, binding, others, whole_policy=False)
 

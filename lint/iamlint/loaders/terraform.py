@@ -17,6 +17,7 @@ resources the plan leaves as they are.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -77,8 +78,9 @@ def index_suffix(index: object) -> str:
     return f"[{index}]"
 
 
-def module_steps(module: str) -> list[tuple[str, str]]:
-    """``module.app["prod"].module.db`` -> [("app", '["prod"]'), ("db", "")]."""
+@functools.lru_cache(maxsize=4096)
+def module_steps(module: str) -> tuple[tuple[str, str], ...]:
+    """``module.app["prod"].module.db`` -> (("app", '["prod"]'), ("db", ""))."""
     steps = []
     position = 0
     while position < len(module):
@@ -87,7 +89,7 @@ def module_steps(module: str) -> list[tuple[str, str]]:
             break
         steps.append((match["name"], match["index"] or ""))
         position = match.end() + 1  # the dot between steps
-    return steps
+    return tuple(steps)
 
 
 def parent_module(module: str) -> tuple[str, str] | None:
@@ -106,6 +108,9 @@ def _join(module: str, local: str) -> str:
 # --- the plan, indexed -----------------------------------------------------------------------------
 
 
+_UNSET: Mapping[str, Any] = {}
+
+
 @dataclass
 class Instance:
     """One resource instance of the planned state, with what the plan says about its change."""
@@ -120,6 +125,8 @@ class Instance:
     node: Mapping[str, Any]
     unknown: Any = field(default_factory=dict)
     change: str | None = None
+    # The resource's configuration block, looked up once (None: the plan has none for it).
+    config: Mapping[str, Any] | None = field(default_factory=lambda: _UNSET)
 
 
 @dataclass
@@ -151,6 +158,7 @@ class Plan:
                 "format_version",
             )
         self.root = root
+        self._config_modules: dict[tuple[str, ...], ConfigModule | None] = {}
         self.instances: dict[str, Instance] = {}
         changes: dict[str, tuple[str | None, Any]] = {}
         for item in root.items("resource_changes"):
@@ -196,8 +204,16 @@ class Plan:
     # --- configuration ---------------------------------------------------------------------------
 
     def config_module(self, module: str) -> ConfigModule | None:
+        # Every instance of a module (count/for_each keys) shares one configuration block: cached by the
+        # module path without keys, so a plan with thousands of resources indexes each block once.
+        path = tuple(name for name, _ in module_steps(module))
+        if path not in self._config_modules:
+            self._config_modules[path] = self._find_config_module(path)
+        return self._config_modules[path]
+
+    def _find_config_module(self, path: tuple[str, ...]) -> ConfigModule | None:
         node: Any = self.config_root.raw("root_module")
-        for name, _ in module_steps(module):
+        for name in path:
             call = (node or {}).get("module_calls", {}).get(name) if isinstance(node, dict) else None
             node = call.get("module") if isinstance(call, dict) else None
         if not isinstance(node, dict):
@@ -211,11 +227,11 @@ class Plan:
         return ConfigModule(node, resources, calls)
 
     def config_of(self, instance: Instance) -> Mapping[str, Any] | None:
-        module = self.config_module(instance.module)
-        if module is None:
-            return None
-        local = f"{'data.' if instance.mode == 'data' else ''}{instance.type}.{instance.name}"
-        return module.resources.get(local)
+        if instance.config is _UNSET:
+            module = self.config_module(instance.module)
+            local = f"{'data.' if instance.mode == 'data' else ''}{instance.type}.{instance.name}"
+            instance.config = module.resources.get(local) if module else None
+        return instance.config
 
     def provider_project(self, instance: Instance) -> str | None:
         """The ``project`` of the provider configuration a resource uses, when it is a constant."""
