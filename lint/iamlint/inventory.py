@@ -150,6 +150,9 @@ class Inventory:
         self._number_to_id: dict[str, str] = {}
         self._learn_project_aliases(builder)
         self._id_to_number = {project_id: number for number, project_id in self._number_to_id.items()}
+        # Rules ask for the canonical form of the same few names again and again (millions of times in
+        # an org export); the aliases are fixed from here on, so each answer is computed once.
+        self._canonical: dict[str, str] = {}
 
         self.resources: dict[str, Resource] = {}
         for resource in builder.resources.values():
@@ -211,10 +214,15 @@ class Inventory:
 
     def canonical(self, full_name: str) -> str:
         """A full name with its project segment written as the project id, so aliases compare equal."""
+        known = self._canonical.get(full_name)
+        if known is not None:
+            return known
+        name = full_name
         project = _project_segment(full_name)
         if project and project.isdigit() and project in self._number_to_id:
-            return full_name.replace(f"projects/{project}", f"projects/{self._number_to_id[project]}", 1)
-        return full_name
+            name = full_name.replace(f"projects/{project}", f"projects/{self._number_to_id[project]}", 1)
+        self._canonical[full_name] = name
+        return name
 
     def projects(self) -> list[str]:
         """Canonical full names of every project the inputs mention, in a stable order."""

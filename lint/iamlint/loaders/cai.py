@@ -192,33 +192,62 @@ def _parent(name: str, resource: Shape | None) -> str | None:
     return derived_parent(name)
 
 
-def facts_from_asset(document: Document, data: Any, interner: _Interner | None = None) -> Iterator[Fact]:
-    """Facts of one asset (export NDJSON line, ``gcloud asset list`` item, or live API message as a dict)."""
-    asset_shape = Shape(document, data)
-    interner = interner or _Interner()
-    name = asset_shape.string("name", required=True) or ""
+def _asset_fields(shape: Shape) -> tuple[str, str, Shape | None, Shape | None]:
+    """Name, type, resource and IAM policy of an asset, each checked."""
+    data = shape.node
+    if isinstance(data, dict):
+        # The well-formed case in one pass: an org export has millions of lines.
+        name = data.get("name")
+        asset_type = data.get("asset_type", data.get("assetType"))
+        resource = data.get("resource")
+        policy_key = "iam_policy" if "iam_policy" in data else "iamPolicy"
+        policy = data.get(policy_key)
+        if (
+            isinstance(name, str)
+            and name.startswith("//")
+            and isinstance(asset_type, str)
+            and (resource is None or isinstance(resource, dict))
+            and (policy is None or isinstance(policy, dict))
+        ):
+            return (
+                name,
+                sys.intern(asset_type),
+                None if resource is None else Shape(shape.document, resource, "resource"),
+                None if policy is None else Shape(shape.document, policy, policy_key),
+            )
+    # Something is off: Shape says what, with the key path and the line.
+    name = shape.string("name", required=True) or ""
     if not name.startswith("//"):
-        raise asset_shape.error(
+        raise shape.error(
             f"expected a full resource name such as //cloudresourcemanager.googleapis.com/projects/P, "
             f"got {name!r}",
             "name",
         )
-    asset_type = sys.intern(asset_shape.string("asset_type", "assetType", required=True) or "")
-    resource = asset_shape.mapping("resource") if asset_shape.raw("resource") is not None else None
-    policy = (
-        asset_shape.mapping("iam_policy", "iamPolicy")
-        if asset_shape.raw("iam_policy", "iamPolicy") is not None
-        else None
+    return (
+        name,
+        shape.string("asset_type", "assetType", required=True) or "",
+        shape.mapping("resource") if shape.raw("resource") is not None else None,
+        shape.mapping("iam_policy", "iamPolicy")
+        if shape.raw("iam_policy", "iamPolicy") is not None
+        else None,
     )
+
+
+def facts_from_asset(document: Document, data: Any, interner: _Interner | None = None) -> Iterator[Fact]:
+    """Facts of one asset (export NDJSON line, ``gcloud asset list`` item, or live API message as a dict)."""
+    asset_shape = Shape(document, data)
+    interner = interner or _Interner()
+    name, asset_type, resource, policy = _asset_fields(asset_shape)
     ancestors, fresh = _ancestors(asset_shape, interner)
-    asset = _Asset(document, name, asset_type, _parent(name, resource), ancestors)
     if fresh:
         yield from _chain_facts(ancestors)
+    location = asset_shape.location("name", name)
     if resource is not None:
         mapping = _MAPPINGS.get(asset_type)
         if mapping is None:
-            yield UnknownAsset(asset_type, name, asset_shape.location("name", name))
+            yield UnknownAsset(asset_type, name, location)
         else:
+            asset = _Asset(document, name, asset_type, _parent(name, resource), ancestors)
             yield from mapping(resource.mapping("data", required=True), asset)
     if policy is not None:
         if resource is None:
@@ -227,9 +256,9 @@ def facts_from_asset(document: Document, data: Any, interner: _Interner | None =
             yield Resource(
                 name=name,
                 asset_type=asset_type,
-                parent=asset.parent,
-                location=asset_shape.location("name", name),
-                ancestors=asset.ancestors,
+                parent=_parent(name, None),
+                location=location,
+                ancestors=ancestors,
             )
         parsed, notices = parse_policy(policy, name, address=name)
         yield from notices
@@ -238,7 +267,7 @@ def facts_from_asset(document: Document, data: Any, interner: _Interner | None =
         content = next(
             (label for snake, camel, label in _OTHER_CONTENT if asset_shape.has(snake, camel)), "no"
         )
-        yield UnknownAsset(f"{asset_type} ({content} content)", name, asset_shape.location("name", name))
+        yield UnknownAsset(f"{asset_type} ({content} content)", name, location)
 
 
 def facts_from_search_result(
@@ -315,6 +344,9 @@ class CaiLoader:
 
     def load(self, document: Document, context: LoadContext) -> Iterator[Fact]:
         data = document.data
+        if is_asset(data):
+            yield from facts_from_asset(document, data, self._interner)
+            return
         response = _response_items(data)
         if response is not None:
             key, items = response
@@ -324,7 +356,4 @@ class CaiLoader:
                 line = line_of(items, index) or document.line
                 yield from self.load(Document(document.path, item, line, document.source_format), context)
             return
-        if is_search_result(data):
-            yield from facts_from_search_result(document, data, self._interner)
-        else:
-            yield from facts_from_asset(document, data, self._interner)
+        yield from facts_from_search_result(document, data, self._interner)

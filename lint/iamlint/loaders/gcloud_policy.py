@@ -39,6 +39,21 @@ def _log_type(shape: Shape) -> str:
     raise shape.error(f"expected a log type ({', '.join(LOG_TYPES.values())} or 0-3), got {raw!r}", "logType")
 
 
+# One Principal per member string: an organisation's policies name the same few thousand members millions
+# of times, and the inventory's memory should grow with the principals, not with the grants.
+_PRINCIPALS: dict[str, Principal] = {}
+_PRINCIPALS_LIMIT = 1_000_000
+
+
+def principal(member: str) -> Principal:
+    known = _PRINCIPALS.get(member)
+    if known is None:
+        known = Principal.parse(member)
+        if len(_PRINCIPALS) < _PRINCIPALS_LIMIT:
+            _PRINCIPALS[member] = known
+    return known
+
+
 def parse_policy(
     shape: Shape, resource: str, *, bound: bool = True, address: str | None = None
 ) -> tuple[Policy, list[Notice]]:
@@ -46,10 +61,20 @@ def parse_policy(
     notices: list[Notice] = []
     version = shape.integer("version")
     bindings = []
+    path = shape.document.path or None
+    # Members on one line (every NDJSON line, flow-style lists) share one location object.
+    locations: dict[int | None, SourceLocation] = {}
+
+    def located(line: int | None) -> SourceLocation:
+        known = locations.get(line)
+        if known is None:
+            known = locations[line] = SourceLocation(path, line, address)
+        return known
+
     for item in shape.items("bindings"):
         role = item.string("role", required=True) or ""
         hidden = False
-        match = _WITHCOND.match(role)
+        match = _WITHCOND.match(role) if "_withcond_" in role else None
         if match:
             hidden = True
             role = match.group("role")
@@ -75,12 +100,10 @@ def parse_policy(
             Binding(
                 resource=resource,
                 role=role,
-                members=tuple(Principal.parse(member) for member, _ in members),
+                members=tuple(principal(member) for member, _ in members),
                 condition=condition,
-                location=item.location("role", address),
-                member_locations=tuple(
-                    SourceLocation(shape.document.path, line, address) for _, line in members
-                ),
+                location=located(item.line("role")),
+                member_locations=tuple(located(line) for _, line in members),
                 policy_version=version,
                 hidden_condition=hidden,
             )
