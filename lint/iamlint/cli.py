@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -12,6 +13,7 @@ from typing import TextIO
 
 from iamlint import __version__
 from iamlint.config import Config, load_config
+from iamlint.constraints import with_constraints
 from iamlint.diff import diff as diff_results
 from iamlint.diff import diff_to_dict
 from iamlint.diff import render_text as render_diff_text
@@ -96,6 +98,17 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "(the config's resources: map takes precedence per file)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="hide notices (skipped files, warnings)")
+    add_plugin_options(parser)
+
+
+def add_plugin_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--disable-plugin",
+        action="append",
+        metavar="NAME",
+        help="turn a rule pack off: its name as `iamlint rules` shows it (an entry point name or a "
+        "plugins: file); comma-separated, repeatable",
+    )
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -256,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--docs", action="store_true", help="print the Markdown rule reference (docs/rules.md)"
     )
     rules.add_argument("--config", metavar="FILE", help="config file (for plugins: and disable_plugins:)")
+    add_plugin_options(rules)
     rules.add_argument(
         "--all", action="store_true", help="unused; every rule is listed, default-off ones marked"
     )
@@ -266,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rule", metavar="RULE", help="rule id or name, e.g. SP001 or over-broad-spanner-role"
     )
     explain.add_argument("--config", metavar="FILE", help="config file (for plugins:)")
+    add_plugin_options(explain)
     explain.set_defaults(handler=cmd_explain)
 
     formats = commands.add_parser("formats", help="list the output formats")
@@ -278,10 +293,20 @@ def build_parser() -> argparse.ArgumentParser:
 # --- shared plumbing ---------------------------------------------------------------------------------
 
 
-def plugins_for(config: Config, disabled: Sequence[str] = ()) -> Plugins:
+def plugins_for(
+    config: Config, disabled: Sequence[str] = (), args: argparse.Namespace | None = None
+) -> Plugins:
+    """The config's plugins less those disabled in the config, by ``disabled`` or by --disable-plugin."""
+    disabled = [*disabled, *_csv(getattr(args, "disable_plugin", None))]
     return load_plugins(
         [config.resolve(path) for path in config.plugins], [*config.disable_plugins, *disabled]
     )
+
+
+def listed_plugins(config: Config, args: argparse.Namespace) -> Plugins:
+    """For `rules` and `explain`: the plugins' rules and the config's constraints (lint() adds them too)."""
+    plugins = plugins_for(config, args=args)
+    return dataclasses.replace(plugins, rules=with_constraints(plugins.rules, config))
 
 
 def print_errors(errors: Sequence[InputError]) -> None:
@@ -340,7 +365,7 @@ def lint_paths(
     args: argparse.Namespace, paths: Sequence[str], config: Config, plugins: Plugins | None = None
 ) -> LintResult | None:
     """Load and lint; None (after printing the errors) when any input is broken."""
-    plugins = plugins or plugins_for(config)
+    plugins = plugins or plugins_for(config, args=args)
     paths = list(paths) or config.default_paths() or ["."]
     changed_only = bool(getattr(args, "changed_only", False))
     collected = collect(
@@ -354,7 +379,7 @@ def lint_paths(
 
 def cmd_check(args: argparse.Namespace) -> int:
     config = load_config(args.config, paths=args.paths)
-    plugins = plugins_for(config)
+    plugins = plugins_for(config, args=args)
     result = lint_paths(args, args.paths, config, plugins)
     if result is None:
         return EXIT_ERROR
@@ -444,7 +469,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_rules(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    plugins = plugins_for(config)
+    plugins = listed_plugins(config, args)
     if args.docs:
         sys.stdout.write(reference_markdown(plugins.rules))
         return EXIT_OK
@@ -452,14 +477,15 @@ def cmd_rules(args: argparse.Namespace) -> int:
     for rule in plugins.rules:
         state = "" if rule.default_enabled else " (off by default)"
         print(
-            f"{rule.id:<7} {rule.name:<{width}}  {rule.severity.value:<8}  [{rule.pack}] {rule.summary}{state}"
+            f"{rule.id:<7} {rule.name:<{width}}  {rule.severity.value:<8}  [{plugins.pack_label(rule)}] "
+            f"{rule.summary}{state}"
         )
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    plugins = plugins_for(config)
+    plugins = listed_plugins(config, args)
     rule = plugins.rule(args.rule)
     if rule is None:
         raise UsageError(f"unknown rule {args.rule!r}; `iamlint rules` lists them")

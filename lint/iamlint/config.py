@@ -88,6 +88,11 @@ def _validate(data: Any, source: str) -> None:
         node = node[key]
     key_path = ".".join(str(part) for part in error.absolute_path) or "(top level)"
     message = error.message
+    # A schema node may word its own message per keyword ("errorMessage": {"oneOf": "..."}), where
+    # jsonschema's own would quote the whole instance back.
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    if isinstance(custom, dict) and isinstance(custom.get(str(error.validator)), str):
+        message = custom[str(error.validator)]
     if error.validator == "additionalProperties" and not error.absolute_path:
         allowed = ", ".join(sorted(config_schema()["properties"]))
         message = f"{error.message}; allowed keys: {allowed}"

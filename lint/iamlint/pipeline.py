@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from iamlint.config import Config
+from iamlint.constraints import with_constraints
 from iamlint.engine import rule_options, run_rules, select_rules
 from iamlint.errors import InputError
 from iamlint.findings import Finding, Severity
@@ -126,7 +127,9 @@ def lint(
     *,
     changed_only: bool = False,
 ) -> LintResult:
-    rules = select_rules(plugins.rules, [*config.select, *select], [*config.ignore_rules, *ignore])
+    rules = select_rules(
+        with_constraints(plugins.rules, config), [*config.select, *select], [*config.ignore_rules, *ignore]
+    )
     options = rule_options(rules, config.rules)
     findings = run_rules(collected.inventory, rules, options)
     if changed_only:

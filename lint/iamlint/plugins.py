@@ -35,6 +35,12 @@ class Plugins:
     def reporter(self, name: str) -> Reporter | None:
         return next((r for r in self.reporters if r.name == name), None)
 
+    def pack_label(self, rule: Rule) -> str:
+        """The pack a rule came from as `iamlint rules` shows it: ``builtin (iamlint 0.1.0)`` for an
+        installed distribution, the file for a ``plugins:`` module, the config for a constraint."""
+        origin = self.packs.get(rule.pack)
+        return f"{rule.pack} ({origin})" if origin and origin != rule.pack else rule.pack
+
 
 def _local_module(path: Path) -> ModuleType:
     module_name = f"iamlint_local_{path.stem}"
@@ -50,6 +56,21 @@ def _local_module(path: Path) -> ModuleType:
             str(path), None, f"plugins: importing failed: {type(error).__name__}: {error}"
         ) from None
     return module
+
+
+def local_plugin_name(path: Path) -> str:
+    """A ``plugins:`` file's pack name: its path relative to the working directory where it lies below."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _names_local_plugin(path: Path, entry: str) -> bool:
+    """``--disable-plugin`` names a file as the config does (ci/iam_rules.py), by its full path or stem."""
+    wanted = entry.removeprefix("./")
+    posix = path.resolve().as_posix()
+    return posix == wanted or posix.endswith("/" + wanted) or path.stem == wanted
 
 
 def load_plugins(local_plugins: Sequence[Path] = (), disabled: Sequence[str] = ()) -> Plugins:
@@ -68,8 +89,8 @@ def load_plugins(local_plugins: Sequence[Path] = (), disabled: Sequence[str] = (
     for path in local_plugins:
         if not path.is_file():
             raise ConfigError(str(path), None, "plugins: no such file")
-        name = str(path)
-        if name not in disabled:
+        name = local_plugin_name(path)
+        if not any(_names_local_plugin(path, entry) for entry in disabled):
             manager.register(_local_module(path), name=name)
             packs[name] = name
     return Plugins(
