@@ -723,3 +723,10 @@ def test_replace_is_a_change(fixtures: Path) -> None:
     changes = {f.location.address: f.location.change for f in facts if isinstance(f, Policy) and f.location}
     assert changes["google_project_iam_member.contractor"] == "replace"
     assert changes["google_project_iam_binding.invokers"] == "no-op"
+
+
+def test_report_lists_unresolved_values(fixtures: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["check", "--format", "json", str(fixtures / "terraform/plan-app.json")])
+    unresolved = json.loads(capsys.readouterr().out)["summary"]["unresolved"]
+    assert len(unresolved) == 2
+    assert all("(google_service_account" in line and "random_id.ci" in line for line in unresolved)
