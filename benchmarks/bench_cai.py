@@ -1,0 +1,136 @@
+"""Benchmark: lint synthetic org exports of 10k, 100k and 1M assets with every built-in rule.
+
+For each size a fresh interpreter (one subprocess each, so peak memory is that run's alone) first parses
+the export with the stdlib ``json`` module and nothing else, then another runs the whole ``iamlint check``
+pipeline (read, load, index, all built-in rules including default-off ones, JSON report to /dev/null).
+Peak memory is the child's maximum resident set size (``resource.getrusage``), interpreter included.
+
+    python benchmarks/bench_cai.py                       # 10k, 100k, 1M (generates into /tmp/iamlint-bench)
+    python benchmarks/bench_cai.py --sizes 10000 100000  # smaller
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+FILES = ("resource.ndjson", "iam_policy.ndjson")
+
+
+def _peak_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_parse(directory: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    count = 0
+    for name in FILES:
+        with open(directory / name, "rb") as handle:
+            for line in handle:
+                json.loads(line)
+                count += 1
+    return {"assets": count, "seconds": time.perf_counter() - started, "peak_mb": _peak_mb()}
+
+
+def child_lint(directory: Path) -> dict[str, Any]:
+    started = time.perf_counter()
+    from iamlint.config import load_config
+    from iamlint.findings import Severity
+    from iamlint.pipeline import build_report, collect, lint, load_context
+    from iamlint.plugins import load_plugins
+
+    config = load_config(None, start=directory, paths=[str(directory)])
+    plugins = load_plugins()
+    collected = collect([str(directory)], config, plugins, load_context(config))
+    if collected.errors:
+        raise SystemExit(f"input errors: {collected.errors[:3]}")
+    loaded = time.perf_counter()
+    result = lint(collected, config, plugins, select=["ALL"])
+    checked = time.perf_counter()
+    report = build_report(result, Severity.LOW)
+    reporter = plugins.reporter("json")
+    assert reporter is not None
+    with open("/dev/null", "w", encoding="utf-8") as sink:
+        reporter.render(report, sink, color=False)
+    done = time.perf_counter()
+    return {
+        "seconds": done - started,
+        "load_seconds": loaded - started,
+        "rules_seconds": checked - loaded,
+        "report_seconds": done - checked,
+        "findings": len(report.findings),
+        "peak_mb": _peak_mb(),
+    }
+
+
+def run_child(mode: str, directory: Path) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(directory)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise SystemExit(f"{mode} run failed:\n{completed.stderr}")
+    result: dict[str, Any] = json.loads(completed.stdout)
+    return result
+
+
+def ensure_export(size: int, workdir: Path, seed: int) -> Path:
+    directory = workdir / f"cai-{size}-seed{seed}"
+    if not all((directory / name).exists() for name in FILES):
+        subprocess.run(
+            [
+                *(sys.executable, str(HERE / "generate_cai.py")),
+                *("--assets", str(size), "--seed", str(seed), "--out", str(directory)),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return directory
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/iamlint-bench"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, directory = args.child
+        work = child_parse if mode == "parse" else child_lint
+        print(json.dumps(work(Path(directory))))
+        return
+    print(
+        "| assets | export size | json parse | iamlint total | load | rules | JSON report | assets/s "
+        "| total/parse | peak memory | findings |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in args.sizes:
+        directory = ensure_export(size, args.workdir, args.seed)
+        megabytes = sum((directory / name).stat().st_size for name in FILES) / 1e6
+        parsed = run_child("parse", directory)
+        linted = run_child("lint", directory)
+        print(
+            f"| {parsed['assets']:,} | {megabytes:,.0f} MB | {parsed['seconds']:.1f} s "
+            f"| {linted['seconds']:.1f} s | {linted['load_seconds']:.1f} s | {linted['rules_seconds']:.1f} s "
+            f"| {linted['report_seconds']:.1f} s | {parsed['assets'] / linted['seconds']:,.0f} "
+            f"| {linted['seconds'] / parsed['seconds']:.1f}x | {linted['peak_mb']:,.0f} MB "
+            f"| {linted['findings']:,} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
