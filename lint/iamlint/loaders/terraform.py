@@ -620,11 +620,17 @@ _IAM_TARGETS: dict[str, Any] = {
 _IAM_TYPE = re.compile(r"^(?P<target>google_[a-z0-9_]+?)_iam_(?P<kind>policy|binding|member|audit_config)$")
 
 
+def _first_block(value: object) -> Mapping[str, Any]:
+    """The one block of a list-nested block with at most one item (how the provider encodes them)."""
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return value[0]
+    return {}
+
+
 def _condition(ctx: Context) -> Condition | None:
-    blocks = ctx.resolver.value(ctx.instance, ("condition",))
-    if not isinstance(blocks, list) or not blocks or not isinstance(blocks[0], dict):
+    block = _first_block(ctx.resolver.value(ctx.instance, ("condition",)))
+    if not block:
         return None
-    block = blocks[0]
     return Condition(
         expression=str(block.get("expression") or ""),
         title=str(block.get("title") or ""),
@@ -755,21 +761,18 @@ def _key(ctx: Context) -> Iterator[Fact]:
     )
 
 
-def _env(
-    ctx: Context, container: Mapping[str, Any], path: tuple[str | int, ...], secret_block: str
-) -> tuple[EnvVar, ...]:
+def _env(ctx: Context, container: Mapping[str, Any], secret_block: str) -> tuple[EnvVar, ...]:
     variables = []
     env = container.get("env") or []
     for index, item in enumerate(env):
         if not isinstance(item, dict):
             continue
         secret_ref = None
-        sources = item.get(secret_block) or []
-        refs = (sources[0].get("secret_key_ref") or []) if sources and isinstance(sources[0], dict) else []
-        if refs and isinstance(refs[0], dict):
+        ref = _first_block(_first_block(item.get(secret_block)).get("secret_key_ref"))
+        if ref:
             # v2: {secret, version}; v1: {name, key}
-            secret = refs[0].get("secret") or refs[0].get("name") or ""
-            version = refs[0].get("version") or refs[0].get("key") or "latest"
+            secret = ref.get("secret") or ref.get("name") or ""
+            version = ref.get("version") or ref.get("key") or "latest"
             secret_ref = f"{secret}:{version}"
         value = item.get("value")
         variables.append(
@@ -791,15 +794,16 @@ def _workload(ctx: Context) -> Iterator[Fact]:
         kind, secret_block = WorkloadKind.SERVICE, "value_from"
         path: tuple[str | int, ...] = ("template", 0, "spec", 0)
         account_key = "service_account_name"
-        metadata = (instance.values.get("metadata") or [{}])[0] or {}
-        labels = metadata.get("labels") or {}
+        labels = _first_block(instance.values.get("metadata")).get("labels") or {}
     else:
         kind = WorkloadKind.JOB if instance.type == "google_cloud_run_v2_job" else WorkloadKind.SERVICE
         secret_block = "value_source"
         path = ("template", 0, "template", 0) if kind is WorkloadKind.JOB else ("template", 0)
         account_key = "service_account"
         labels = instance.values.get("labels") or {}
-    spec = resolver.value(instance, path) or {}
+    spec = resolver.value(instance, path)
+    if not isinstance(spec, dict):
+        spec = {}
     account_path = (*path, account_key)
     explicit: str | None = None
     # Left out of the configuration, the account is computed by Google (the default account) and is
@@ -811,9 +815,9 @@ def _workload(ctx: Context) -> Iterator[Fact]:
         Container(
             name=container.get("name") if isinstance(container.get("name"), str) else None,
             image=container.get("image") if isinstance(container.get("image"), str) else None,
-            env=_env(ctx, container, (*path, "containers", index), secret_block),
+            env=_env(ctx, container, secret_block),
         )
-        for index, container in enumerate(spec.get("containers") or [])
+        for container in spec.get("containers") or []
         if isinstance(container, dict)
     )
     yield Workload(
