@@ -359,19 +359,27 @@ class Resolver:
         computed = _COMPUTED.get(instance.type, {}).get(str(path[0])) if len(path) == 1 else None
         if not isinstance(expression, dict) and computed is not None:
             return computed(self, instance, depth + 1)
+        what = f"{_dotted(path)} of {instance.address}"
         if not isinstance(expression, dict):
-            raise Unknown(
-                f"{_dotted(path)} of {instance.address} is known only after apply and the plan's "
-                "configuration does not say where it comes from"
-            )
+            if self.plan.config_of(instance) is None:
+                raise Unknown(f"{what} is known only after apply and the plan has no configuration of it")
+            raise Unknown(f"{what} is computed by the provider during apply")
+        return self.follow(what, expression, instance.module, instance.index, depth)
+
+    def follow(
+        self, what: str, expression: Mapping[str, Any], module: str, own_index: object, depth: int
+    ) -> Any:
+        """The value of an expression that is a constant or a single reference (``"sa:${x.email}"``)."""
+        if "constant_value" in expression:
+            return expression["constant_value"]
         refs = primary_references(expression.get("references"))
         if len(refs) != 1:
-            listed = ", ".join(refs) or "none"
-            raise Unknown(
-                f"{_dotted(path)} of {instance.address} is known only after apply and is computed from "
-                f"{'several references' if refs else 'no reference'} ({listed})"
-            )
-        return self.reference(instance.module, refs[0], instance.index, expression, depth + 1)
+            listed = ", ".join(refs) or "nothing the plan records"
+            raise Unknown(f"{what} is known only after apply and is computed from {listed}")
+        try:
+            return self.reference(module, refs[0], own_index, expression, depth + 1)
+        except Unknown as unknown:
+            raise Unknown(f"{what} comes from {refs[0]}, and {unknown.reason}") from None
 
     def reference(
         self, module: str, ref: str, own_index: object, expression: Mapping[str, Any], depth: int
@@ -418,14 +426,10 @@ class Resolver:
         outputs = config.node.get("outputs") if config else None
         output = outputs.get(match["output"]) if isinstance(outputs, dict) else None
         expression = output.get("expression") if isinstance(output, dict) else None
+        what = f"output {match['output']} of {child}"
         if not isinstance(expression, dict):
-            raise Unknown(f"module.{match['name']}.{match['output']} is not an output in the configuration")
-        if "constant_value" in expression:
-            return expression["constant_value"]
-        refs = primary_references(expression.get("references"))
-        if len(refs) != 1:
-            raise Unknown(f"output {match['output']} of {child} is computed from {len(refs)} references")
-        return self.reference(child, refs[0], None, expression, depth + 1)
+            raise Unknown(f"{what} is not in the plan's configuration")
+        return self.follow(what, expression, child, None, depth)
 
     def _variable(self, module: str, name: str, depth: int) -> Any:
         parent = parent_module(module)
@@ -438,16 +442,10 @@ class Resolver:
         config = self.plan.config_module(parent_address)
         call = config.calls.get(call_name) if config else None
         expression = _walk_expression(call.get("expressions") if call else None, (name,))
+        what = f"var.{name} of {module}"
         if not isinstance(expression, dict):
-            raise Unknown(
-                f"var.{name} of {module} is not set by the module call (its default is not in a plan)"
-            )
-        if "constant_value" in expression:
-            return expression["constant_value"]
-        refs = primary_references(expression.get("references"))
-        if len(refs) != 1:
-            raise Unknown(f"var.{name} of {module} is computed from {len(refs)} references")
-        return self.reference(parent_address, refs[0], None, expression, depth + 1)
+            raise Unknown(f"{what} is not set by the module call (a default is not in a plan)")
+        return self.follow(what, expression, parent_address, None, depth)
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
@@ -888,8 +886,6 @@ class TerraformPlanLoader:
                 # Collected first, so that a resource is either mapped whole or reported unresolved.
                 facts = list(facts_of(ctx))
             except Unknown as unknown:
-                yield Unresolved(
-                    f"{instance.type}: {unknown.reason}; left out rather than guessed", ctx.location
-                )
+                yield Unresolved(f"{unknown.reason}; left out rather than guessed", ctx.location)
                 continue
             yield from facts
