@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -466,7 +466,7 @@ def _account_name(resolver: Resolver, account: Instance, depth: int) -> str:
     return f"projects/{resolver.project(account, depth)}/serviceAccounts/{_account_email(resolver, account, depth)}"
 
 
-_COMPUTED: dict[str, dict[str, Any]] = {
+_COMPUTED: dict[str, dict[str, Callable[[Resolver, Instance, int], str]]] = {
     "google_service_account": {
         "email": _account_email,
         "member": lambda r, a, d: "serviceAccount:" + _account_email(r, a, d),
@@ -546,7 +546,7 @@ def _target_organization(ctx: Context) -> str:
     return CRM + (org if org.startswith("organizations/") else f"organizations/{org}")
 
 
-def service_account_resource(value: str, default_project: str | None = None) -> tuple[str, str]:
+def service_account_resource(value: str) -> tuple[str, str]:
     """(full name, email) of a service account given as ``projects/P/serviceAccounts/E``, with ``-`` for
     the project, or as a bare email."""
     parts = value.split("/")
@@ -557,7 +557,7 @@ def service_account_resource(value: str, default_project: str | None = None) -> 
     else:
         raise Unknown(f"{value!r} is not a service account name or email")
     if project == "-":
-        project = service_account_project(email) or default_project or "-"
+        project = service_account_project(email) or "-"
     email = email.lower()
     return f"//iam.googleapis.com/projects/{project}/serviceAccounts/{email}", email
 
@@ -590,7 +590,7 @@ def _target_spanner_database(ctx: Context) -> str:
     return f"//spanner.googleapis.com/projects/{project}/instances/{_last(instance)}/databases/{database}"
 
 
-def _run_target(kind: WorkloadKind, attribute: str) -> Any:
+def _run_target(kind: WorkloadKind, attribute: str) -> Callable[[Context], str]:
     def target(ctx: Context) -> str:
         given = ctx.resolver.required(ctx.instance, attribute)
         # v1 `service` may be "locations/L/namespaces/P/services/S" or "v1/projects/P/locations/L/services/S".
@@ -604,7 +604,7 @@ def _run_target(kind: WorkloadKind, attribute: str) -> Any:
     return target
 
 
-_IAM_TARGETS: dict[str, Any] = {
+_IAM_TARGETS: dict[str, Callable[[Context], str]] = {
     "google_project": _target_project,
     "google_folder": _target_folder,
     "google_organization": _target_organization,
@@ -833,7 +833,7 @@ def _workload(ctx: Context) -> Iterator[Fact]:
     )
 
 
-_MAPPERS: dict[str, Any] = {
+_MAPPERS: dict[str, Callable[[Context], Iterator[Fact]]] = {
     "google_project_iam_custom_role": _custom_role,
     "google_organization_iam_custom_role": _custom_role,
     "google_service_account": _service_account,
