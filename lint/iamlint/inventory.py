@@ -10,9 +10,10 @@ import dataclasses
 import fnmatch
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from iamlint.model import (
     CRM,
@@ -34,6 +35,8 @@ from iamlint.model import (
     service_account_project,
     short_name,
 )
+
+T = TypeVar("T")
 
 PROJECT_TYPE = "cloudresourcemanager.googleapis.com/Project"
 FOLDER_TYPE = "cloudresourcemanager.googleapis.com/Folder"
@@ -177,6 +180,15 @@ class Inventory:
         for workload in self.workloads:
             self._workloads_by_account[workload.service_account.lower()].append(workload)
         self._parents: dict[str, str | None] = {}
+        self._shared: dict[str, Any] = {}
+
+    def shared(self, key: str, build: Callable[[], T]) -> T:
+        """An index several rules derive from the inventory, built by the first that asks (``key`` names
+        it, e.g. ``"rules.grants"``); the inventory is read-only, so the index stays valid."""
+        if key not in self._shared:
+            self._shared[key] = build()
+        value: T = self._shared[key]
+        return value
 
     # --- projects -----------------------------------------------------------------------------------
 

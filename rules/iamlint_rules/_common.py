@@ -44,12 +44,20 @@ class Grant:
         return self.binding.location_of(self.principal)
 
 
-def grants(inventory: Inventory) -> Iterator[Grant]:
-    """Every (binding, member) once, where the binding is written, in input order."""
-    for binding in inventory.bindings():
-        resource = inventory.canonical(binding.resource)
-        for principal in binding.members:
-            yield Grant(binding, principal, resource)
+def grants(inventory: Inventory) -> Sequence[Grant]:
+    """Every (binding, member) once, where the binding is written, in input order.
+
+    Built once per inventory and shared: a dozen rules walk every grant, and an org export has millions.
+    """
+
+    def build() -> tuple[Grant, ...]:
+        return tuple(
+            Grant(binding, principal, inventory.canonical(binding.resource))
+            for binding in inventory.bindings()
+            for principal in binding.members
+        )
+
+    return inventory.shared("rules.grants", build)
 
 
 def describe(name: str) -> str:
