@@ -37,13 +37,14 @@ class R:
     unknown: Mapping[str, Any] = field(default_factory=dict)
     # attribute -> references (for unknown attributes) or a ready expression mapping
     refs: Mapping[str, Any] = field(default_factory=dict)
+    mode: str = "managed"
 
     @property
     def address(self) -> str:
         key = ""
         if self.index is not None:
             key = f"[{json.dumps(self.index)}]" if isinstance(self.index, str) else f"[{self.index}]"
-        local = f"{self.type}.{self.name}{key}"
+        local = f"{'data.' if self.mode == 'data' else ''}{self.type}.{self.name}{key}"
         return f"{self.module}.{local}" if self.module else local
 
 
@@ -66,7 +67,7 @@ def plan(
     changes = []
     config: dict[tuple[str, ...], dict[str, Any]] = {(): {"resources": []}}
     for r in resources:
-        item: dict[str, Any] = {"address": r.address, "mode": "managed", "type": r.type, "name": r.name}
+        item: dict[str, Any] = {"address": r.address, "mode": r.mode, "type": r.type, "name": r.name}
         if r.index is not None:
             item["index"] = r.index
         item.update(provider_name=GOOGLE, schema_version=0, values=r.values, sensitive_values={})
@@ -74,7 +75,7 @@ def plan(
         change: dict[str, Any] = {"address": r.address}
         if r.module:
             change["module_address"] = r.module
-        change.update(mode="managed", type=r.type, name=r.name, provider_name=GOOGLE)
+        change.update(mode=r.mode, type=r.type, name=r.name, provider_name=GOOGLE)
         change["change"] = {
             "actions": list(r.actions),
             "before": None if list(r.actions) == ["create"] else r.values,
@@ -86,16 +87,19 @@ def plan(
         for depth in range(len(path) + 1):
             config.setdefault(path[:depth], {"resources": []})
         block = config[path]
-        if not any(c["address"] == f"{r.type}.{r.name}" for c in block["resources"]):
+        local = f"{'data.' if r.mode == 'data' else ''}{r.type}.{r.name}"
+        if not any(c["address"] == local for c in block["resources"]):
             expressions: dict[str, Any] = {
                 key: {"constant_value": value} for key, value in r.values.items() if value is not None
             }
             for key, value in r.refs.items():
-                expressions[key] = value if not isinstance(value, list) else {"references": value}
+                # A list of strings is a reference list; a list of mappings is a nested block's expressions.
+                is_refs = isinstance(value, list) and all(isinstance(item, str) for item in value)
+                expressions[key] = {"references": value} if is_refs else value
             block["resources"].append(
                 {
-                    "address": f"{r.type}.{r.name}",
-                    "mode": "managed",
+                    "address": local,
+                    "mode": r.mode,
                     "type": r.type,
                     "name": r.name,
                     "provider_config_key": "google",
@@ -730,3 +734,59 @@ def test_report_lists_unresolved_values(fixtures: Path, capsys: pytest.CaptureFi
     unresolved = json.loads(capsys.readouterr().out)["summary"]["unresolved"]
     assert len(unresolved) == 2
     assert all("(google_service_account" in line and "random_id.ci" in line for line in unresolved)
+
+
+def test_deferred_iam_policy_data_source_is_rebuilt_from_its_blocks() -> None:
+    account = R(
+        "google_service_account",
+        "orders",
+        {"account_id": "orders-run", "project": P},
+        unknown={"email": True},
+    )
+    document = R(
+        "google_iam_policy",
+        "db",
+        {
+            "binding": [
+                {
+                    "condition": [],
+                    "members": ["group:dba@acme.example"],
+                    "role": "roles/spanner.databaseAdmin",
+                },
+                # A set with an element known only after apply: null in its place, as Terraform prints it.
+                {"condition": [], "members": [None], "role": "roles/spanner.databaseUser"},
+            ],
+            "audit_config": [],
+        },
+        mode="data",
+        actions=("read",),
+        unknown={"binding": [{}, {"members": [True]}], "policy_data": True, "id": True},
+        refs={
+            "binding": [
+                {
+                    "members": {"constant_value": ["group:dba@acme.example"]},
+                    "role": {"constant_value": "roles/spanner.databaseAdmin"},
+                },
+                {
+                    "members": {
+                        "references": ["google_service_account.orders.email", "google_service_account.orders"]
+                    },
+                    "role": {"constant_value": "roles/spanner.databaseUser"},
+                },
+            ]
+        },
+    )
+    policy = R(
+        "google_spanner_database_iam_policy",
+        "db",
+        {"database": "orders", "instance": "shop-prod", "project": P},
+        unknown={"policy_data": True},
+        refs={"policy_data": ["data.google_iam_policy.db.policy_data", "data.google_iam_policy.db"]},
+    )
+    inventory = build_inventory({"plan.json": plan(account, document, policy)})
+    read = {b.role: members(b) for b in inventory.bindings()}
+    assert read == {
+        "roles/spanner.databaseAdmin": ["group:dba@acme.example"],
+        "roles/spanner.databaseUser": [f"serviceAccount:{ORDERS}"],
+    }
+    assert {p.declared_as for p in inventory.policies} == {"policy"}

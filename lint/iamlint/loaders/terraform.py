@@ -466,7 +466,52 @@ def _account_name(resolver: Resolver, account: Instance, depth: int) -> str:
     return f"projects/{resolver.project(account, depth)}/serviceAccounts/{_account_email(resolver, account, depth)}"
 
 
+def _iam_policy_data(resolver: Resolver, data: Instance, depth: int) -> str:
+    """``data.google_iam_policy``'s ``policy_data`` when the data source waits for apply (a member is an
+    account of the same plan): rebuilt from its ``binding`` and ``audit_config`` blocks as the provider
+    writes it."""
+    config = resolver.expression(data, ("binding",))
+    blocks = config if isinstance(config, list) else []
+    bindings = []
+    for item in data.values.get("binding") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("role"), str):
+            raise Unknown(f"a binding of {data.address} has a role known only after apply")
+        members = item.get("members")
+        if not isinstance(members, list) or None in members:
+            # binding is a set: its blocks are paired with their configuration by role, not by position.
+            same_role = [
+                b for b in blocks if _walk_expression(b, ("role",)) == {"constant_value": item["role"]}
+            ]
+            if len(same_role) != 1:
+                raise Unknown(f"the members of {item['role']} in {data.address} are known only after apply")
+            members = resolve_members(resolver, data, members, same_role[0].get("members"))
+        binding: dict[str, Any] = {"members": sorted(members), "role": item["role"]}
+        condition = _first_block(item.get("condition"))
+        if condition:
+            binding["condition"] = {
+                k: condition[k] for k in ("description", "expression", "title") if condition.get(k)
+            }
+        bindings.append(binding)
+    audit_configs = [
+        {
+            "auditLogConfigs": [
+                {"exemptedMembers": sorted(log.get("exempted_members") or []), "logType": log.get("log_type")}
+                for log in config.get("audit_log_configs") or []
+                if isinstance(log, dict)
+            ],
+            "service": config.get("service"),
+        }
+        for config in data.values.get("audit_config") or []
+        if isinstance(config, dict)
+    ]
+    policy: dict[str, Any] = {"bindings": bindings}
+    if audit_configs:
+        policy["auditConfigs"] = audit_configs
+    return json.dumps(policy)
+
+
 _COMPUTED: dict[str, dict[str, Callable[[Resolver, Instance, int], str]]] = {
+    "google_iam_policy": {"policy_data": _iam_policy_data},
     "google_service_account": {
         "email": _account_email,
         "member": lambda r, a, d: "serviceAccount:" + _account_email(r, a, d),
@@ -636,21 +681,15 @@ def _condition(ctx: Context) -> Condition | None:
     )
 
 
-def _members(ctx: Context, kind: str) -> list[tuple[str, SourceLocation]]:
-    instance, resolver = ctx.instance, ctx.resolver
-    if kind == "member":
-        return [(as_member(resolver.required(instance, "member")), ctx.at(instance.values, "member"))]
-    values = instance.values.get("members")
-    if isinstance(values, list) and None not in values:
-        return [(str(member), ctx.at(values, index)) for index, member in enumerate(values)]
-    if not _is_unknown(instance.unknown, ("members",)) and not isinstance(values, list):
-        raise Unknown("members is not set")
-    # Some members are known only after apply. The plan keeps the references but not the constant
-    # members written beside them, so a members list can only be read whole when every entry is known.
-    known = [str(member) for member in values or [] if member is not None]
-    expression = resolver.expression(instance, ("members",))
+def resolve_members(resolver: Resolver, instance: Instance, values: object, expression: object) -> list[str]:
+    """A ``members`` list some entries of which are known only after apply.
+
+    The plan keeps the references of the expression but not the constant members written beside them, so
+    the list is read only when the known entries and the resolved references account for all of it.
+    """
+    known = [str(member) for member in values if member is not None] if isinstance(values, list) else []
     refs = primary_references(expression.get("references")) if isinstance(expression, dict) else []
-    if not refs:
+    if not refs or not isinstance(expression, dict):
         raise Unknown("members is known only after apply and the configuration names no reference")
     resolved = [
         as_member(str(resolver.reference(instance.module, ref, instance.index, expression, 1)))
@@ -661,8 +700,21 @@ def _members(ctx: Context, kind: str) -> list[tuple[str, SourceLocation]]:
             f"members is known only after apply; it refers to {', '.join(refs)} (resolved to "
             f"{', '.join(resolved)}) but the constant members beside them are not in the plan"
         )
+    return [*known, *resolved]
+
+
+def _members(ctx: Context, kind: str) -> list[tuple[str, SourceLocation]]:
+    instance, resolver = ctx.instance, ctx.resolver
+    if kind == "member":
+        return [(as_member(resolver.required(instance, "member")), ctx.at(instance.values, "member"))]
+    values = instance.values.get("members")
+    if isinstance(values, list) and None not in values:
+        return [(str(member), ctx.at(values, index)) for index, member in enumerate(values)]
+    if not _is_unknown(instance.unknown, ("members",)) and not isinstance(values, list):
+        raise Unknown("members is not set")
+    expression = resolver.expression(instance, ("members",))
     location = ctx.at(instance.values, "members")
-    return [(member, location) for member in [*known, *resolved]]
+    return [(member, location) for member in resolve_members(resolver, instance, values, expression)]
 
 
 def _iam_facts(ctx: Context, target: str, kind: str) -> Iterator[Fact]:
