@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from iamlint.findings import Finding
@@ -45,7 +45,13 @@ def relative_path(path: str, root: Path) -> str:
 
     A path outside ``root`` keeps ``..`` segments: still stable wherever the command runs from.
     """
-    absolute = Path(os.path.abspath(path))
+    # Every finding of a report asks, and an org export's half a million findings share a few paths.
+    return _relative_path(os.getcwd(), path, root)
+
+
+@lru_cache(maxsize=4096)
+def _relative_path(cwd: str, path: str, root: Path) -> str:
+    absolute = Path(os.path.normpath(os.path.join(cwd, path)))
     try:
         return absolute.relative_to(root).as_posix()
     except ValueError:
