@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from iamlint.errors import InputError
+from iamlint.inventory import PROJECT_TYPE
 from iamlint.loaders import LoadContext
 from iamlint.loaders.cloud_run import _identity, workload_name
 from iamlint.loaders.documents import Document, line_of
@@ -43,6 +44,7 @@ from iamlint.model import (
     Fact,
     Policy,
     Principal,
+    Resource,
     ServiceAccount,
     ServiceAccountKey,
     SourceLocation,
@@ -885,7 +887,33 @@ def _workload(ctx: Context) -> Iterator[Fact]:
     )
 
 
+def _project(ctx: Context) -> Iterator[Fact]:
+    """A project the plan creates or keeps: its labels name its environment, its parent places it in the
+    hierarchy that folder and organization grants are inherited through."""
+    instance, resolver = ctx.instance, ctx.resolver
+    project_id = resolver.required(instance, "project_id")
+    folder = resolver.string(instance, "folder_id")
+    org = resolver.string(instance, "org_id")
+    parent = None
+    if folder:
+        parent = CRM + (folder if folder.startswith("folders/") else f"folders/{folder}")
+    elif org:
+        parent = CRM + (org if org.startswith("organizations/") else f"organizations/{org}")
+    labels = instance.values.get("labels")
+    number = instance.values.get("number")
+    yield Resource(
+        name=PROJECT_PREFIX + project_id,
+        asset_type=PROJECT_TYPE,
+        parent=parent,
+        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+        location=ctx.at(instance.values, "project_id"),
+        project_id=project_id,
+        project_number=number if isinstance(number, str) and number.isdigit() else None,
+    )
+
+
 _MAPPERS: dict[str, Callable[[Context], Iterator[Fact]]] = {
+    "google_project": _project,
     "google_project_iam_custom_role": _custom_role,
     "google_organization_iam_custom_role": _custom_role,
     "google_service_account": _service_account,
