@@ -19,11 +19,17 @@ from iamlint.diff import diff_to_dict
 from iamlint.diff import render_text as render_diff_text
 from iamlint.docs import reference_markdown, rule_text
 from iamlint.errors import IamlintError, InputError, UsageError
+from iamlint.explain_role import render as render_role
+from iamlint.explain_role import rules_tripped_by
 from iamlint.findings import Severity
 from iamlint.pipeline import LintResult, build_report, collect, filter_findings, lint, load_context
 from iamlint.plugins import Plugins, load_plugins
 from iamlint.report import Report
 from iamlint.report.text import TextReporter
+from iamlint.roles import CACHE_ENV, ENDPOINT_ENV
+from iamlint.roles import catalogue as role_catalogue
+from iamlint.roles import lookup as lookup_role
+from iamlint.roles import sync as sync_roles
 from iamlint.suppress import (
     DEFAULT_BASELINE,
     SuppressOptions,
@@ -288,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_baseline_commands(commands)
     add_diff_command(commands)
     add_scan_command(commands)
+    add_role_commands(commands)
     return parser
 
 
@@ -585,6 +592,68 @@ def cmd_explain(args: argparse.Namespace) -> int:
         findings = lint_texts(rule.examples_fire, select=[rule.id], plugins=plugins)
         fired = [f"{f.location or f.resource}: {f.rule} {f.message}" for f in findings]
     sys.stdout.write(rule_text(rule, fired))
+    return EXIT_OK
+
+
+def add_role_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    roles = commands.add_parser(
+        "roles",
+        help="the predefined role catalogue: sync it from the IAM API",
+        description="Rules judge roles by their permissions. iamlint ships the roles it reasons about "
+        "(basic, Spanner, IAM, Cloud Run, Resource Manager); `roles sync` reads every predefined role "
+        f"through the IAM API into a cache that is used when present (${CACHE_ENV} or "
+        "~/.cache/iamlint/roles.json).",
+    )
+    actions = roles.add_subparsers(dest="roles_command", metavar="ACTION", required=True)
+    sync = actions.add_parser("sync", help="read the predefined roles (roles.list, view FULL) into the cache")
+    sync.add_argument("--out", metavar="FILE", help=f"write here instead of the cache (${CACHE_ENV})")
+    sync.add_argument(
+        "--endpoint",
+        metavar="HOST:PORT",
+        help=f"IAM API endpoint (default iam.googleapis.com; ${ENDPOINT_ENV}); a loopback address is used "
+        "over plaintext without credentials (an emulator)",
+    )
+    sync.set_defaults(handler=cmd_roles_sync)
+
+    explain_role = commands.add_parser(
+        "explain-role", help="what a role grants and which rules it trips when granted"
+    )
+    explain_role.add_argument("role", metavar="ROLE", help="roles/NAME, or a custom role projects/P/roles/R")
+    explain_role.add_argument(
+        "paths", nargs="*", metavar="PATH", help="inputs that define custom roles (gcloud, asset exports)"
+    )
+    explain_role.add_argument("--config", metavar="FILE", help="config file (for plugins: and constraints:)")
+    add_plugin_options(explain_role)
+    explain_role.set_defaults(handler=cmd_explain_role)
+
+
+def cmd_roles_sync(args: argparse.Namespace) -> int:
+    target, count = sync_roles(Path(args.out) if args.out else None, endpoint=args.endpoint)
+    print(f"Wrote {count} predefined roles to {target}.")
+    return EXIT_OK
+
+
+def cmd_explain_role(args: argparse.Namespace) -> int:
+    config = load_config(args.config, paths=args.paths)
+    plugins = listed_plugins(config, args)
+    inventory = None
+    if args.paths:
+        collected = collect(args.paths, config, plugins, load_context(config))
+        if collected.errors:
+            print_errors(collected.errors)
+            return EXIT_ERROR
+        inventory = collected.inventory
+    roles = role_catalogue()
+    info = lookup_role(args.role, inventory, roles)
+    if info is None:
+        close = roles.suggestions(args.role)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        where = (
+            "in the role catalogue" if args.role.startswith("roles/") else "among the inputs' custom roles"
+        )
+        raise UsageError(f"unknown role {args.role!r} {where}{hint}")
+    custom = inventory.custom_roles.values() if inventory else ()
+    sys.stdout.write(render_role(info, rules_tripped_by(args.role, plugins.rules, custom), roles))
     return EXIT_OK
 
 

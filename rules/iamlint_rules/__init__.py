@@ -10,6 +10,13 @@ from iamlint.rule import Rule
 
 @hookimpl
 def iamlint_rules() -> Sequence[Rule]:
-    from iamlint_rules import cloud_run, iam, service_accounts, spanner, terraform
+    from iamlint_rules import cloud_run, iam, role_catalogue, service_accounts, spanner, terraform
 
-    return [*service_accounts.RULES, *spanner.RULES, *iam.RULES, *cloud_run.RULES, *terraform.RULES]
+    return [
+        *service_accounts.RULES,
+        *spanner.RULES,
+        *iam.RULES,
+        *role_catalogue.RULES,
+        *cloud_run.RULES,
+        *terraform.RULES,
+    ]

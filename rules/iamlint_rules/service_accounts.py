@@ -20,6 +20,7 @@ from iamlint.model import (
     project_of_name,
     service_account_member,
 )
+from iamlint.roles import permissions_of
 from iamlint.rule import Options, Rule
 from iamlint_rules._common import (
     BASIC_ROLES,
@@ -298,6 +299,21 @@ def is_admin_role(role: str) -> bool:
     return role_id.rsplit(".", 1)[-1].endswith(("admin", "Admin"))
 
 
+# Permissions that administer rather than use: who has access, which roles exist, long-lived keys.
+_ADMIN_PERMISSIONS = frozenset({"iam.roles.create", "iam.roles.update", "iam.serviceAccountKeys.create"})
+
+
+def admin_permissions(inventory: Inventory, role: str) -> list[str]:
+    """The administrative permissions a role grants by its definition (custom role, or the predefined role
+    catalogue): any setIamPolicy and the few above. Spanner's are SP001's."""
+    permissions = permissions_of(role, inventory) or frozenset()
+    return sorted(
+        p
+        for p in permissions
+        if not p.startswith("spanner.") and (p.endswith(".setIamPolicy") or p in _ADMIN_PERMISSIONS)
+    )
+
+
 class ServiceAccountAdminRole(Rule):
     id = "SA005"
     name = "service-account-admin-role"
@@ -344,15 +360,19 @@ class ServiceAccountAdminRole(Rule):
             role = grant.role
             if (
                 not grant.principal.is_service_account
-                or not is_admin_role(role)
                 or role in BASIC_ROLES
                 or role.startswith("roles/spanner.")
                 or is_service_agent(grant.principal.member)
                 or matches_any(role, options["allowed_roles"])
             ):
                 continue
+            # By name, else by what the role grants (a custom role, or any role in the catalogue).
+            granted = [] if is_admin_role(role) else admin_permissions(inventory, role)
+            if not is_admin_role(role) and not granted:
+                continue
+            why = f" (it grants {listing(granted, 3)})" if granted else ""
             yield self.finding(
-                f"service account {grant.principal.email} holds the administrative role {role} on "
+                f"service account {grant.principal.email} holds the administrative role {role}{why} on "
                 f"{describe(grant.resource)}{condition_note(grant.binding)}: a workload needs to use the "
                 "service, not administer it. Grant the narrowest role that covers what it does.",
                 resource=grant.resource,

@@ -8,9 +8,12 @@ from typing import Any, ClassVar
 from iamlint.findings import Finding, Severity
 from iamlint.identities import is_service_agent
 from iamlint.inventory import Inventory
-from iamlint.model import PROJECT_PREFIX, CustomRole, SourceLocation, project_of_name
+from iamlint.model import PROJECT_PREFIX, SourceLocation, project_of_name
+from iamlint.roles import catalogue as role_catalogue
+from iamlint.roles import custom_role
 from iamlint.rule import Options, Rule
 from iamlint_rules._common import (
+    BASIC_ROLES,
     HIERARCHY_TYPES,
     SPANNER_DATABASE_TYPE,
     SPANNER_INSTANCE_TYPE,
@@ -87,36 +90,25 @@ def spanner_permissions_beyond_data_access(permissions: Iterable[str]) -> list[s
     )
 
 
-def custom_role(inventory: Inventory, role: str) -> CustomRole | None:
-    """The custom role a binding names, whether it spells the project by number or by id."""
-    found = inventory.custom_roles.get(role)
-    if found is not None or not role.startswith("projects/"):
-        return found
-    wanted = _role_by_project_id(inventory, role)
-    return next(
-        (r for name, r in inventory.custom_roles.items() if _role_by_project_id(inventory, name) == wanted),
-        None,
-    )
-
-
-def _role_by_project_id(inventory: Inventory, role: str) -> str:
-    parts = role.split("/")
-    if len(parts) == 4 and parts[0] == "projects":
-        parts[1] = inventory.project_id(parts[1])
-    return "/".join(parts)
-
-
 def broad_spanner_role(inventory: Inventory, role: str) -> str | None:
     """Why ``role`` gives more than Spanner data access, or None when it does not (or is unknown)."""
     if role in ADMIN_SPANNER_ROLES:
         return "an administrative Spanner role"
     definition = custom_role(inventory, role)
-    if definition is None:
+    if definition is not None:
+        kind, permissions = "a custom role", definition.permissions
+    elif role.startswith("roles/") and role not in DATA_SPANNER_ROLES and role not in BASIC_ROLES:
+        # Any other predefined role is judged by what the role catalogue says it grants.
+        info = role_catalogue().get(role)
+        if info is None:
+            return None
+        kind, permissions = "a predefined role", info.permissions
+    else:
         return None
-    excess = spanner_permissions_beyond_data_access(definition.permissions)
+    excess = spanner_permissions_beyond_data_access(permissions)
     if not excess:
         return None
-    return f"a custom role with Spanner permissions beyond data access ({listing(excess, 4)})"
+    return f"{kind} with Spanner permissions beyond data access ({listing(excess, 4)})"
 
 
 class OverBroadSpannerRole(Rule):
