@@ -5,19 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from iamlint.errors import InputError
-from iamlint.loaders.documents import Document, line_of
+from iamlint.loaders.documents import Document, LineList, line_of
 from iamlint.model import SourceLocation
 
 
 class Shape:
     """A cursor over one node of a document that knows how to complain about it precisely."""
 
-    __slots__ = ("document", "key_path", "node")
+    # The key path is only needed for error messages: children keep their parent and key and spell the
+    # path out when asked (an org export walks millions of nodes and complains about none).
+    __slots__ = ("_key", "_parent", "_path", "document", "node")
 
     def __init__(self, document: Document, node: Any, key_path: str = "") -> None:
         self.document = document
         self.node = node
-        self.key_path = key_path
+        self._path: str | None = key_path
+        self._parent: Shape | None = None
+        self._key: str | int = ""
+
+    def _child(self, node: Any, key: str | int) -> Shape:
+        child = Shape(self.document, node)
+        child._path = None
+        child._parent = self
+        child._key = key
+        return child
+
+    @property
+    def key_path(self) -> str:
+        if self._path is None:
+            assert self._parent is not None
+            self._path = self._parent._child_path(self._key)
+        return self._path
 
     def _child_path(self, key: str | int) -> str:
         if isinstance(key, int):
@@ -55,6 +73,13 @@ class Shape:
         return keys[0]
 
     def mapping(self, *keys: str, required: bool = False) -> Shape:
+        node = self.node
+        if isinstance(node, dict):
+            for key in keys:
+                if key in node:
+                    if isinstance(node[key], dict):
+                        return self._child(node[key], key)
+                    break
         key = self._present(keys)
         value = self.raw(*keys)
         if value is None:
@@ -63,13 +88,16 @@ class Shape:
             value = {}
         if not isinstance(value, dict):
             raise self.error(f"expected a mapping, got {_kind(value)}", key)
-        return Shape(self.document, value, self._child_path(key))
+        return self._child(value, key)
 
     def items(self, *keys: str) -> list[Shape]:
         key = self._present(keys)
         value = self.raw(*keys)
         if value is None:
             return []
+        if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            holder = self._child(value, key)
+            return [holder._child(item, index) for index, item in enumerate(value)]
         if not isinstance(value, list):
             raise self.error(f"expected a list, got {_kind(value)}", key)
         shapes = []
@@ -81,6 +109,13 @@ class Shape:
         return shapes
 
     def string(self, *keys: str, required: bool = False) -> str | None:
+        node = self.node
+        if isinstance(node, dict):
+            for key in keys:
+                if key in node:
+                    if isinstance(node[key], str):
+                        return str(node[key])
+                    break
         key = self._present(keys)
         value = self.raw(*keys)
         if value is None:
@@ -99,6 +134,10 @@ class Shape:
             return []
         if not isinstance(value, list):
             raise self.error(f"expected a list of strings, got {_kind(value)}", key)
+        if not isinstance(value, LineList) and all(isinstance(item, str) for item in value):
+            # No per-item lines (JSON parsed by the C decoder, NDJSON): every item is on the key's line.
+            line = self.line(key)
+            return [(item, line) for item in value]
         result = []
         for index, item in enumerate(value):
             if not isinstance(item, str):
