@@ -7,6 +7,7 @@ import json
 import pytest
 
 from iamlint.findings import Finding
+from iamlint.pytest_plugin import RuleTester
 from iamlint.testing import lint_texts
 from iamlint_rules._examples import policy, sa
 from iamlint_rules.spanner import is_spanner_data_permission, spanner_permissions_beyond_data_access
@@ -92,7 +93,7 @@ def test_permissions_beyond_data_access_ignore_other_services() -> None:
 # --- SP001 ------------------------------------------------------------------------------------------
 
 
-def test_sp001_admin_roles_for_service_accounts_only() -> None:
+def test_sp001_admin_roles_for_service_accounts_only(iamlint: RuleTester) -> None:
     text = policy(
         [
             ("roles/spanner.databaseAdmin", [ORDERS, "group:dba@acme.example"]),
@@ -105,14 +106,13 @@ def test_sp001_admin_roles_for_service_accounts_only() -> None:
             ("roles/owner", [ORDERS]),  # IAM001's
         ]
     )
-    findings = only(
-        "SP001", lint_texts({"db.yaml": text}, select=["SP001"], resources={"db.yaml": ORDERS_DB})
+    result = iamlint.lint({"db.yaml": text}, select=["SP001"], resources={"db.yaml": ORDERS_DB})
+    result.assert_findings(
+        [
+            ("SP001", ORDERS_DB, ORDERS, "roles/spanner.databaseAdmin"),
+            ("SP001", ORDERS_DB, "serviceAccount:" + sa("backup-run"), "roles/spanner.backupAdmin"),
+        ]
     )
-    assert [(f.principal, f.role) for f in findings] == [
-        (ORDERS, "roles/spanner.databaseAdmin"),
-        ("serviceAccount:" + sa("backup-run"), "roles/spanner.backupAdmin"),
-    ]
-    assert all(f.resource == ORDERS_DB for f in findings)
 
 
 def test_sp001_judges_custom_roles_by_permissions_with_project_number_or_id() -> None:
@@ -158,27 +158,26 @@ def test_sp001_on_the_project_names_the_databases_it_reaches() -> None:
     assert "databases/payments" in findings[0].message
 
 
-def test_sp001_allowed_roles_option() -> None:
+def test_sp001_allowed_roles_option(iamlint: RuleTester) -> None:
     text = policy([("roles/spanner.backupAdmin", [ORDERS])])
     options = {"SP001": {"allowed_roles": ["roles/spanner.backup*"]}}
-    assert only("SP001", lint_texts({"db.yaml": text}, select=["SP001"], options=options)) == []
+    iamlint.lint(text, select=["SP001"], options=options).assert_none()
 
 
 # --- SP002 ------------------------------------------------------------------------------------------
 
 
-def test_sp002_data_roles_above_the_database() -> None:
+def test_sp002_data_roles_above_the_database(iamlint: RuleTester) -> None:
     files = {
         "orders.yaml": database_yaml("orders"),
         "instance.yaml": policy([("roles/spanner.databaseReader", [ORDERS, "group:analysts@acme.example"])]),
         "db.yaml": policy([("roles/spanner.databaseUser", [ORDERS])]),
     }
     resources = {"instance.yaml": INSTANCE, "db.yaml": ORDERS_DB}
-    findings = only("SP002", lint_texts(files, select=["SP002"], resources=resources))
-    assert [(f.resource, f.principal, f.role) for f in findings] == [
-        (INSTANCE, ORDERS, "roles/spanner.databaseReader")
-    ]
-    assert "databases/orders" in findings[0].message
+    result = iamlint.lint(files, select=["SP002"], resources=resources)
+    result.assert_findings(
+        [{"rule": "SP002", "resource": INSTANCE, "principal": ORDERS, "message": "databases/orders"}]
+    )
 
 
 # --- SP003 ------------------------------------------------------------------------------------------
