@@ -323,5 +323,12 @@ def test_only_loopback_endpoints_are_plaintext() -> None:
     assert _insecure_endpoint("[::1]:8080") == ("[::1]:8080", True)
     assert _insecure_endpoint("http://asset-emulator:8080") == ("asset-emulator:8080", True)
     assert _insecure_endpoint("cloudasset-psc.p.googleapis.com") == ("cloudasset-psc.p.googleapis.com", False)
-    # A TLS endpoint still needs credentials: the client is built, not called.
+    # A loopback endpoint needs no credentials: the client is built without ADC (and not called).
     assert make_client("127.0.0.1:9") is not None
+
+
+def test_missing_credentials_are_one_clear_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # ADC finds nothing: the credentials file it is pointed at does not exist.
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
+    with pytest.raises(ScanError, match="no Application Default Credentials"):
+        make_client("cloudasset-psc.p.googleapis.com")

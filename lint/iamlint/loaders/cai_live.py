@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from iamlint.errors import IamlintError
 from iamlint.loaders.cai import MODELLED_TYPES
@@ -69,10 +70,7 @@ def _insecure_endpoint(endpoint: str) -> tuple[str, bool]:
     """(host:port, whether to use a plaintext channel): only for loopback or an explicit http:// URL."""
     if endpoint.startswith("http://"):
         return endpoint.removeprefix("http://").rstrip("/"), True
-    host = endpoint.rsplit(":", 1)[0] if endpoint.count(":") == 1 else endpoint
-    host = host.strip("[]")
-    if endpoint.startswith("[") and "]:" in endpoint:
-        host = endpoint[1 : endpoint.index("]")]
+    host = urlsplit("//" + endpoint).hostname or ""
     if host == "localhost":
         return endpoint, True
     try:
