@@ -1,0 +1,58 @@
+"""ACME's iamlint rules: an example pack registered through the ``iamlint.rules`` entry point group."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
+
+from iamlint.findings import Finding, Severity
+from iamlint.hookspecs import hookimpl
+from iamlint.inventory import Inventory
+from iamlint.model import project_of_name
+from iamlint.rule import Options, Rule
+
+
+class NoContractorInProd(Rule):
+    id = "ACME100"
+    name = "no-contractor-in-prod"
+    severity = Severity.HIGH
+    summary = "A contractor account holds a role in a production project."
+    rationale = "Contractors work in staging; production access goes through the on-call team."
+    remediation = "Remove the binding; request temporary access through the break-glass process."
+    options_schema: ClassVar[dict[str, object]] = {
+        "type": "object",
+        "properties": {
+            "contractor_domain": {
+                "type": "string",
+                "default": "contractor.example",
+                "description": "The contractors' email domain.",
+            }
+        },
+        "additionalProperties": False,
+    }
+    examples_fire: ClassVar[dict[str, str]] = {
+        "iam/prod.yaml": "# gcloud projects get-iam-policy acme-shop-prod\nbindings:\n- members:\n"
+        "  - user:eve@contractor.example\n  role: roles/viewer\netag: BwYQ7rT0AbE=\nversion: 1\n"
+    }
+
+    def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        domain = "@" + options["contractor_domain"]
+        for binding in inventory.bindings():
+            project = project_of_name(binding.resource)
+            # Environments come from the config's environments:, project labels or the project id.
+            if project is None or inventory.environment_of(project) != "prod":
+                continue
+            for member in binding.members:
+                if (member.email or "").endswith(domain):
+                    yield self.finding(
+                        f"{member} holds {binding.role} on production project {project}",
+                        resource=inventory.canonical(binding.resource),
+                        principal=member.member,
+                        role=binding.role,
+                        location=binding.location_of(member),
+                    )
+
+
+@hookimpl
+def iamlint_rules() -> Sequence[Rule]:
+    return [NoContractorInProd()]
