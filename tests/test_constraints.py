@@ -69,7 +69,8 @@ PROD_POLICY = policy(
     ]
 )
 DEV_POLICY = policy(
-    [("roles/editor", ["user:carol@contractor.example"])], command="gcloud projects get-iam-policy acme-shop-dev"
+    [("roles/editor", ["user:carol@contractor.example"])],
+    command="gcloud projects get-iam-policy acme-shop-dev",
 )
 
 
@@ -330,3 +331,21 @@ def test_invalid_constraints_are_clear_errors(
     err = capsys.readouterr().err
     assert expected in err
     assert "Traceback" not in err
+
+
+def test_the_documented_example_config_is_valid_and_fires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "constraints.md").read_text()
+    example = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / ".iamlint.yaml").write_text(example + f"resources:\n  iam/prod.yaml: {PROD}\n")
+    (tmp_path / "iam").mkdir()
+    (tmp_path / "iam" / "prod.yaml").write_text(PROD_POLICY)
+    monkeypatch.chdir(tmp_path)
+    code, findings = check(capsys, "--select", "ACME")
+    assert code == 1
+    fired = {(f["rule"], f["principal"]) for f in findings}
+    assert ("ACME001", "user:carol@contractor.example") in fired
+    assert ("ACME002", "user:mallory@gmail.com") in fired
+    # The break-glass group owns acme-shop-prod, so ACME003 is satisfied there.
+    assert not [f for f in findings if f["rule"] == "ACME003"]

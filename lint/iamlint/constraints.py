@@ -132,7 +132,7 @@ class ConstraintRule(Rule):
             if self.kind == "deny" and self.match.grant_matches(
                 inventory, grant.resource, grant.principal.member, grant.binding.role
             ):
-                yield self._grant_finding(grant, "is denied")
+                yield self._grant_finding(grant, f"denied by constraint {self.id}")
             elif self.kind == "allow":
                 why = self._not_allowed(grant)
                 if why:
@@ -162,17 +162,16 @@ class ConstraintRule(Rule):
 
     def _not_allowed(self, grant: ConstrainedGrant) -> str | None:
         if self.match.roles and not self.match.role_matches(grant.binding.role):
-            return "uses a role the constraint does not allow"
+            return f"the role is not one constraint {self.id} allows"
         if self.match.members and not self.match.member_matches(grant.principal.member):
-            return "is a member the constraint does not allow"
+            return f"the member is not one constraint {self.id} allows"
         return None
 
     def _grant_finding(self, grant: ConstrainedGrant, why: str) -> Finding:
         role = grant.binding.role
         conditional = " (conditional)" if grant.binding.is_conditional else ""
         return self.finding(
-            f"{grant.principal.member} holds {role} {grant.where}{conditional}: the grant {why} by "
-            f"constraint {self.id} ({self.summary})",
+            f"{grant.principal.member} holds {role} {grant.where}{conditional}: {why} ({self.summary})",
             resource=grant.resource,
             principal=grant.principal.member,
             role=role,
