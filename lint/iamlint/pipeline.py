@@ -131,7 +131,9 @@ def lint(
         with_constraints(plugins.rules, config), [*config.select, *select], [*config.ignore_rules, *ignore]
     )
     options = rule_options(rules, config.rules)
-    findings = run_rules(collected.inventory, rules, options)
+    # Rules build shared indexes (every grant of an org export) that live until the run ends.
+    with bulk_allocation():
+        findings = run_rules(collected.inventory, rules, options)
     if changed_only:
         # Rules ran over everything (a new service may share the account of an unchanged one); only what
         # they found at resources the plan leaves as they are is dropped.
