@@ -149,6 +149,13 @@ class _Interner:
     def __init__(self) -> None:
         self._chains: dict[tuple[str, ...], tuple[str, ...]] = {}
 
+    def known(self, ancestors: list[Any]) -> tuple[str, ...] | None:
+        """The shared copy of a chain met before (so already checked), else None."""
+        try:
+            return self._chains.get(tuple(ancestors))
+        except TypeError:  # an unhashable item: not a chain of strings, let the checks say so
+            return None
+
     def chain(self, ancestors: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
         """The shared copy, and whether this is the first time the chain is met."""
         known = self._chains.get(ancestors)
@@ -174,9 +181,13 @@ def _chain_facts(ancestors: tuple[str, ...]) -> Iterator[Fact]:
 
 def _ancestors(shape: Shape, interner: _Interner) -> tuple[tuple[str, ...], bool]:
     raw = shape.raw("ancestors")
-    # The common case (a list of strings) is checked in one pass; Shape explains anything else.
-    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
-        return interner.chain(tuple(raw))
+    if isinstance(raw, list):
+        known = interner.known(raw)
+        if known is not None:
+            return known, False
+        # A new chain: checked in one pass; Shape explains anything else.
+        if all(isinstance(item, str) for item in raw):
+            return interner.chain(tuple(raw))
     return interner.chain(tuple(value for value, _ in shape.strings("ancestors")))
 
 
