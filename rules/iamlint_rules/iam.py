@@ -599,10 +599,10 @@ class SeparationOfDuties(Rule):
                 for principal in effective.binding.members:
                     if principal.member in admins:
                         held[principal.member].append(effective)
-            for member, grants in sorted(held.items()):
+            for member, member_grants in sorted(held.items()):
                 if is_service_agent(member) or member.startswith("deleted:"):
                     continue
-                yield from self._pairs(resource, member, grants)
+                yield from self._pairs(resource, member, member_grants)
 
     def _pairs(self, resource: str, member: str, held: list[EffectiveBinding]) -> Iterator[Finding]:
         for admin_role, conflicts, what in DUTY_PAIRS:
