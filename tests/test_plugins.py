@@ -175,6 +175,10 @@ def test_installed_pack_is_found_listed_run_and_disabled(repo: Path, tmp_path: P
         "ACME100" not in _run(python, "-m", "iamlint", "rules", "--disable-plugin", "acme", cwd=repo).stdout
     )
 
+    # The pack's own tests, with the iamlint fixture the installed pytest11 entry point provides.
+    tested = _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/check_rules.py", cwd=source)
+    assert "4 passed" in tested.stdout, tested.stdout + tested.stderr
+
     # The pack lives in the venv only: the interpreter running these tests does not see it.
     outside = _run(Path(sys.executable), "-m", "iamlint", "rules", cwd=repo)
     assert "ACME100" not in outside.stdout

@@ -30,9 +30,17 @@ class NoContractorInProd(Rule):
         },
         "additionalProperties": False,
     }
+    # A bare gcloud policy does not name its project, so the examples use the asset export shape
+    # (`gcloud asset export --content-type=iam-policy`), which does.
     examples_fire: ClassVar[dict[str, str]] = {
-        "iam/prod.yaml": "# gcloud projects get-iam-policy acme-shop-prod\nbindings:\n- members:\n"
-        "  - user:eve@contractor.example\n  role: roles/viewer\netag: BwYQ7rT0AbE=\nversion: 1\n"
+        "assets/iam.ndjson": '{"name":"//cloudresourcemanager.googleapis.com/projects/acme-shop-prod",'
+        '"asset_type":"cloudresourcemanager.googleapis.com/Project","iam_policy":{"version":1,'
+        '"bindings":[{"role":"roles/viewer","members":["user:eve@contractor.example"]}]}}\n'
+    }
+    examples_pass: ClassVar[dict[str, str]] = {
+        "assets/iam.ndjson": '{"name":"//cloudresourcemanager.googleapis.com/projects/acme-shop-dev",'
+        '"asset_type":"cloudresourcemanager.googleapis.com/Project","iam_policy":{"version":1,'
+        '"bindings":[{"role":"roles/viewer","members":["user:eve@contractor.example"]}]}}\n'
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
