@@ -15,6 +15,7 @@ looks at effective bindings (set on the resource or any ancestor) instead of bin
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -222,6 +223,20 @@ def _policy_locations(inventory: Inventory) -> dict[str, SourceLocation]:
     return found
 
 
+_REMEDIATION = {
+    "deny": "Remove the grant, or, where it is agreed, add an `except:` entry to the constraint.",
+    "allow": "Grant only the roles and members the constraint allows, or widen the constraint.",
+    "require": "Add the required binding (e.g. `gcloud projects add-iam-policy-binding PROJECT --member "
+    "MEMBER --role ROLE`), unconditionally.",
+}
+
+
+def _definition(spec: Mapping[str, Any], kind: str, source: str | None) -> str:
+    """What the constraint checks, as written, for `iamlint explain`."""
+    written = {key: spec[key] for key in (kind, "except", "inherited") if key in spec}
+    return f"An organisation constraint from {source or 'the config'}: {json.dumps(written)}."
+
+
 def _kind_of(spec: Mapping[str, Any]) -> str:
     return next(kind for kind in KINDS if kind in spec)
 
@@ -235,9 +250,8 @@ def constraint_rule(spec: Mapping[str, Any], source: str | None = None) -> Rule:
         "name": spec.get("name") or f"constraint-{rule_id.lower()}",
         "severity": Severity(spec["severity"]),
         "summary": str(spec["summary"]),
-        "rationale": spec.get("rationale")
-        or f"An organisation constraint ({kind}) from {source or 'the config'}.",
-        "remediation": spec.get("remediation") or "Change the grant so that it satisfies the constraint.",
+        "rationale": spec.get("rationale") or _definition(spec, kind, source),
+        "remediation": spec.get("remediation") or _REMEDIATION[kind],
         "default_enabled": bool(spec.get("enabled", True)),
         "tags": ("constraint", kind),
         "spec": spec,
