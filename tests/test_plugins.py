@@ -182,3 +182,16 @@ def test_installed_pack_is_found_listed_run_and_disabled(repo: Path, tmp_path: P
     # The pack lives in the venv only: the interpreter running these tests does not see it.
     outside = _run(Path(sys.executable), "-m", "iamlint", "rules", cwd=repo)
     assert "ACME100" not in outside.stdout
+
+
+def test_the_core_cannot_be_disabled_but_the_built_in_rules_can(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "--disable-plugin", "iamlint"]) == 2
+    assert "disable 'builtin' to turn off the built-in rules" in capsys.readouterr().err
+    assert main(["rules", "--disable-plugin", "builtin"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == ["TEAM001"]
+    # The loaders stay: files are still read, only the team's rule runs.
+    assert main(["check", "--format", "json", "--disable-plugin", "builtin"]) == 1
+    assert [f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["TEAM001"]

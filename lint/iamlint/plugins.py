@@ -80,6 +80,11 @@ def load_plugins(local_plugins: Sequence[Path] = (), disabled: Sequence[str] = (
 
     manager.register(builtin, name="iamlint")
     for name in disabled:
+        if name == hookspecs.PROJECT_NAME:
+            # The core's loaders and reporters are registered under this name; without them nothing runs.
+            raise ConfigError(
+                None, None, "the core cannot be disabled; disable 'builtin' to turn off the built-in rules"
+            )
         manager.set_blocked(name)
     manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     packs = {
