@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 LEGACY_AGENT_DOMAINS = frozenset(
     {
@@ -107,8 +108,10 @@ def _email(member_or_email: str) -> str:
     return value.split("?", 1)[0].strip().lower()
 
 
+@lru_cache(maxsize=65536)
 def service_agent_kind(member_or_email: str) -> str | None:
     """What kind of Google-managed identity this is, or None for an ordinary account."""
+    # Cached: rules ask about every grant's member, and an org export repeats a few thousand of them.
     email = _email(member_or_email)
     for agent in SERVICE_AGENT_PATTERNS:
         if agent.pattern.match(email):

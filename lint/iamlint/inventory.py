@@ -181,6 +181,7 @@ class Inventory:
             self._workloads_by_account[workload.service_account.lower()].append(workload)
         self._parents: dict[str, str | None] = {}
         self._shared: dict[str, Any] = {}
+        self._environments: dict[str, str | None] = {}
 
     def shared(self, key: str, build: Callable[[], T]) -> T:
         """An index several rules derive from the inventory, built by the first that asks (``key`` names
@@ -256,6 +257,12 @@ class Inventory:
 
     def environment_of(self, project: str) -> str | None:
         """prod/staging/dev/test for a project id or number, or None when nothing says."""
+        # Asked for every grant by the cross-environment rules; the answer per project never changes.
+        if project not in self._environments:
+            self._environments[project] = self._find_environment(project)
+        return self._environments[project]
+
+    def _find_environment(self, project: str) -> str | None:
         project_id = self.project_id(project)
         for environment, globs in self.settings.environments.items():
             if any(fnmatch.fnmatchcase(project_id, glob) for glob in globs):

@@ -582,7 +582,17 @@ class SeparationOfDuties(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        # Where an admin role of a pair is granted at all: usually nowhere, or on a few resources.
+        admin_nodes = {
+            inventory.canonical(binding.resource)
+            for binding in inventory.bindings()
+            if binding.role in _ADMIN_ROLES
+        }
+        if not admin_nodes:
+            return
         for resource in inventory.resources_with_policies():
+            if admin_nodes.isdisjoint([inventory.canonical(resource), *inventory.ancestors(resource)]):
+                continue
             effective_bindings = list(inventory.effective_bindings(resource))
             # Most resources have no admin role of a pair anywhere above them: skip those at once, and
             # keep only the members that hold one (an org export has millions of other grants).
