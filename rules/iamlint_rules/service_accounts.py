@@ -356,6 +356,8 @@ class ServiceAccountAdminRole(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        # What each role grants, worked out once: an org export grants the same roles a million times.
+        granted_by_role: dict[str, list[str]] = {}
         for grant in grants(inventory):
             role = grant.role
             if (
@@ -367,7 +369,9 @@ class ServiceAccountAdminRole(Rule):
             ):
                 continue
             # By name, else by what the role grants (a custom role, or any role in the catalogue).
-            granted = [] if is_admin_role(role) else admin_permissions(inventory, role)
+            if role not in granted_by_role:
+                granted_by_role[role] = [] if is_admin_role(role) else admin_permissions(inventory, role)
+            granted = granted_by_role[role]
             if not is_admin_role(role) and not granted:
                 continue
             why = f" (it grants {listing(granted, 3)})" if granted else ""

@@ -153,12 +153,15 @@ class OverBroadSpannerRole(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         databases_under: Below | None = None
+        # One verdict per role: an org export grants the same few hundred roles a million times.
+        verdicts: dict[str, str | None] = {}
         for grant in grants(inventory):
             if not grant.principal.is_service_account or is_service_agent(grant.principal.member):
                 continue
-            if matches_any(grant.role, options["allowed_roles"]):
-                continue
-            why = broad_spanner_role(inventory, grant.role)
+            if grant.role not in verdicts:
+                allowed = matches_any(grant.role, options["allowed_roles"])
+                verdicts[grant.role] = None if allowed else broad_spanner_role(inventory, grant.role)
+            why = verdicts[grant.role]
             if why is None:
                 continue
             databases_under = databases_under or Below.resources_of_type(inventory, SPANNER_DATABASE_TYPE)
