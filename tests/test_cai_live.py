@@ -332,3 +332,23 @@ def test_missing_credentials_are_one_clear_message(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "missing.json"))
     with pytest.raises(ScanError, match="no Application Default Credentials"):
         make_client("cloudasset-psc.p.googleapis.com")
+
+
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_on_a_terminal_outside_ci_and_pre_commit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from iamlint.loaders import cai_live
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("PRE_COMMIT", raising=False)
+    assert not cai_live._show_progress()  # pytest captures stderr: not a terminal
+    monkeypatch.setattr("sys.stderr", _Terminal())
+    assert cai_live._show_progress()
+    monkeypatch.setenv("CI", "true")
+    assert not cai_live._show_progress()
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv("PRE_COMMIT", "1")
+    assert not cai_live._show_progress()
