@@ -55,7 +55,7 @@ class BasicRole(Rule):
         "additionalProperties": False,
     }
     references = (
-        "CIS Google Cloud Foundations 1.5 (no admin privileges for service accounts)",
+        "CIS Google Cloud Foundations 1.5 (service accounts hold no admin privileges; its audit lists roles/owner and roles/editor)",
         "Security Command Center: PRIMITIVE_ROLES_USED",
     )
     tags = ("least-privilege",)
@@ -115,7 +115,8 @@ class PublicPrincipal(Rule):
         "a CDN, signed URLs). Enforce with the organization policy `iam.allowedPolicyMemberDomains`."
     )
     references = (
-        "CIS Google Cloud Foundations 5.1 (Cloud Storage buckets not anonymously or publicly accessible)",
+        "CIS Google Cloud Foundations 5.1 and 6.x (the bucket and dataset forms of this check: no allUsers / allAuthenticatedUsers)",
+        "Security Command Center: PUBLIC_BUCKET_ACL, PUBLIC_DATASET (resource-specific forms)",
     )
     tags = ("public",)
     examples_fire: ClassVar[dict[str, str]] = {
