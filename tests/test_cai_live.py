@@ -316,7 +316,7 @@ def test_read_time_must_be_rfc3339() -> None:
 
 
 def test_only_loopback_endpoints_are_plaintext() -> None:
-    from iamlint.loaders.cai_live import _insecure_endpoint
+    from iamlint.google_clients import insecure_endpoint as _insecure_endpoint
 
     assert _insecure_endpoint("127.0.0.1:8080") == ("127.0.0.1:8080", True)
     assert _insecure_endpoint("localhost:8080") == ("localhost:8080", True)

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from iamlint import google_clients
 from iamlint.errors import IamlintError, InputError
 from iamlint.inventory import Inventory
 from iamlint.model import CustomRole
@@ -204,27 +205,11 @@ def make_client(endpoint: str | None = None) -> Any:
     """An ``IAMClient``: Application Default Credentials against the public endpoint or ``endpoint``, or
     anonymous over plaintext gRPC for a loopback endpoint (an emulator, the tests)."""
     import google.auth.exceptions
-    from google.api_core.client_options import ClientOptions
-    from google.auth.credentials import AnonymousCredentials
     from google.cloud.iam_admin_v1 import IAMClient
     from google.cloud.iam_admin_v1.services.iam.transports import IAMGrpcTransport
 
-    from iamlint.loaders.cai_live import _insecure_endpoint
-
-    endpoint = endpoint or os.environ.get(ENDPOINT_ENV) or None
     try:
-        if endpoint is None:
-            return IAMClient()
-        target, insecure = _insecure_endpoint(endpoint)
-        if insecure:
-            import grpc
-
-            transport = IAMGrpcTransport(
-                channel=grpc.insecure_channel(target),
-                credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-            )
-            return IAMClient(transport=transport)
-        return IAMClient(client_options=ClientOptions(api_endpoint=target))
+        return google_clients.make_client(IAMClient, IAMGrpcTransport, endpoint, ENDPOINT_ENV)
     except google.auth.exceptions.DefaultCredentialsError as error:
         raise SyncError(
             f"no Application Default Credentials: run `gcloud auth application-default login` ({error})"

@@ -14,7 +14,6 @@ Each message is turned into the dict an export file holds (``gcloud asset export
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -23,8 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
-from urllib.parse import urlsplit
 
+from iamlint import google_clients
 from iamlint.errors import IamlintError
 from iamlint.loaders.cai import MODELLED_TYPES
 from iamlint.loaders.documents import Document
@@ -66,42 +65,17 @@ def check_scope(scope: str) -> str:
     return scope
 
 
-def _insecure_endpoint(endpoint: str) -> tuple[str, bool]:
-    """(host:port, whether to use a plaintext channel): only for loopback or an explicit http:// URL."""
-    if endpoint.startswith("http://"):
-        return endpoint.removeprefix("http://").rstrip("/"), True
-    host = urlsplit("//" + endpoint).hostname or ""
-    if host == "localhost":
-        return endpoint, True
-    try:
-        return endpoint, ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return endpoint, False
-
-
 def make_client(endpoint: str | None = None) -> Any:
     """An ``AssetServiceClient``: ADC against the public endpoint or ``endpoint`` (e.g. Private Service
     Connect), or anonymous over plaintext gRPC for a loopback endpoint (an emulator, the tests)."""
     import google.auth.exceptions
-    from google.api_core.client_options import ClientOptions
-    from google.auth.credentials import AnonymousCredentials
     from google.cloud.asset_v1 import AssetServiceClient
     from google.cloud.asset_v1.services.asset_service.transports import AssetServiceGrpcTransport
 
-    endpoint = endpoint or os.environ.get(ENDPOINT_ENV) or None
     try:
-        if endpoint is None:
-            return AssetServiceClient()
-        target, insecure = _insecure_endpoint(endpoint)
-        if insecure:
-            import grpc
-
-            transport = AssetServiceGrpcTransport(
-                channel=grpc.insecure_channel(target),
-                credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-            )
-            return AssetServiceClient(transport=transport)
-        return AssetServiceClient(client_options=ClientOptions(api_endpoint=target))
+        return google_clients.make_client(
+            AssetServiceClient, AssetServiceGrpcTransport, endpoint, ENDPOINT_ENV
+        )
     except google.auth.exceptions.DefaultCredentialsError as error:
         raise ScanError(
             "no Application Default Credentials: run `gcloud auth application-default login`, or run where "
