@@ -31,6 +31,13 @@ class Report:
     show_suppressed: bool = False
 
     @property
+    def shown(self) -> list[Finding]:
+        """What a reporter lists: the findings, and with --no-suppress the suppressed ones among them."""
+        if not self.show_suppressed:
+            return list(self.findings)
+        return sorted([*self.findings, *self.suppressed], key=Finding.sort_key)
+
+    @property
     def failing(self) -> list[Finding]:
         return [finding for finding in self.findings if finding.severity >= self.fail_on]
 

@@ -57,8 +57,6 @@ class GithubReporter:
 
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
         root = repository_root()
-        findings = list(report.findings)
-        if report.show_suppressed:
-            findings = sorted([*findings, *report.suppressed], key=Finding.sort_key)
+        findings = report.shown
         for finding in findings:
             stream.write(annotation(finding, root) + "\n")

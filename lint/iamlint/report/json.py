@@ -41,9 +41,7 @@ class JsonReporter:
 
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
         root = repository_root()
-        findings = list(report.findings)
-        if report.show_suppressed:
-            findings = sorted([*findings, *report.suppressed], key=Finding.sort_key)
+        findings = report.shown
         # One finding a line: diffable and greppable, and each line goes through the C encoder
         # (json's indent= falls back to the pure-Python one, which dominated org-wide scans).
         stream.write(f'{{"version": {JSON_FORMAT_VERSION}, "findings": [')

@@ -135,9 +135,7 @@ def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
 
 def sarif_document(report: Report, root: Path | None = None) -> dict[str, Any]:
     root = root or repository_root()
-    findings = list(report.findings)
-    if report.show_suppressed:
-        findings = sorted([*findings, *report.suppressed], key=Finding.sort_key)
+    findings = report.shown
     descriptors = [rule_descriptor(rule) for rule in report.rules]
     index = {rule.id: position for position, rule in enumerate(report.rules)}
     for finding in findings:

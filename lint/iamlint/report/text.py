@@ -39,9 +39,7 @@ class TextReporter:
     for_terminal = True
 
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
-        shown: list[Finding] = list(report.findings)
-        if report.show_suppressed:
-            shown = sorted([*shown, *report.suppressed], key=Finding.sort_key)
+        shown = report.shown
         ordered = sorted(shown, key=lambda f: (_group_key(f), *f.sort_key()))
         for group, findings in groupby(ordered, key=_group_key):
             stream.write(_paint(group, _BOLD, color) + "\n")
