@@ -276,9 +276,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules.add_argument("--config", metavar="FILE", help="config file (for plugins: and disable_plugins:)")
     add_plugin_options(rules)
-    rules.add_argument(
-        "--all", action="store_true", help="unused; every rule is listed, default-off ones marked"
-    )
     rules.set_defaults(handler=cmd_rules)
 
     explain = commands.add_parser("explain", help="explain a rule: why, how to fix, examples")
