@@ -89,20 +89,22 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--ignore", action="append", metavar="RULES", help="switch these rules off")
 
 
-def add_input_options(parser: argparse.ArgumentParser) -> None:
+def add_input_options(parser: argparse.ArgumentParser, *, files: bool = True) -> None:
+    """``files`` adds --resource, which only means something for bare policy files."""
     parser.add_argument(
         "--config",
         metavar="FILE",
         help="config file (default: the nearest .iamlint.yaml or pyproject.toml with [tool.iamlint], "
         "looking upwards from the first PATH, then from the current directory)",
     )
-    parser.add_argument(
-        "--resource",
-        metavar="FULL_NAME",
-        help="the resource bare policy files are set on, e.g. "
-        "//cloudresourcemanager.googleapis.com/projects/acme-prod "
-        "(the config's resources: map takes precedence per file)",
-    )
+    if files:
+        parser.add_argument(
+            "--resource",
+            metavar="FULL_NAME",
+            help="the resource bare policy files are set on, e.g. "
+            "//cloudresourcemanager.googleapis.com/projects/acme-prod "
+            "(the config's resources: map takes precedence per file)",
+        )
     parser.add_argument("-q", "--quiet", action="store_true", help="hide notices (skipped files, warnings)")
     add_plugin_options(parser)
 
@@ -465,7 +467,7 @@ def add_scan_command(commands: argparse._SubParsersAction[argparse.ArgumentParse
         help="Cloud Asset API endpoint, e.g. a Private Service Connect one (env IAMLINT_CAI_ENDPOINT); a "
         "loopback address or http://HOST:PORT gets a plaintext channel without credentials (emulators)",
     )
-    add_input_options(scan)
+    add_input_options(scan, files=False)
     add_selection_options(scan)
     add_output_options(scan)
     add_suppression_options(scan)
