@@ -1,8 +1,9 @@
 """Rule packs: a local `plugins:` file through the CLI, and an installable pack (tests/plugin_pack) built and
 pip-installed into a temporary virtual environment, where `iamlint rules` and `iamlint check` run.
 
-The venv is created with --system-site-packages so iamlint and its dependencies come from the test
-environment, and the pack is installed with --no-build-isolation --no-deps: nothing is downloaded.
+The venv sees the test run's own site-packages (not the base interpreter's), so iamlint and its
+dependencies come from the test environment, and the pack is installed with --no-build-isolation
+--no-deps: nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -110,6 +112,22 @@ def _venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def _see_this_environment(python: Path) -> None:
+    """Let the new venv import what the test run has (iamlint, pip, hatchling), whatever the base
+    interpreter holds: --system-site-packages would expose the base interpreter's packages, which on a
+    fresh machine are not the ones this test run installed. addsitedir also runs the editable install's
+    own .pth file."""
+    ours = sysconfig.get_paths()["purelib"]
+    theirs = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    Path(theirs, "_iamlint_test_outer.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+
+
 def _run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("PYTHONPATH", None)
@@ -119,12 +137,9 @@ def _run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str
 @pytest.mark.slow
 def test_installed_pack_is_found_listed_run_and_disabled(repo: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)],
-        check=True,
-        timeout=120,
-    )
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = _venv_python(venv)
+    _see_this_environment(python)
     source = tmp_path / "plugin_pack"
     shutil.copytree(PACK, source)
     installed = _run(
