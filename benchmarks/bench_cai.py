@@ -41,35 +41,18 @@ def child_parse(directory: Path) -> dict[str, Any]:
 
 
 def child_lint(directory: Path) -> dict[str, Any]:
-    started = time.perf_counter()
-    from iamlint.config import load_config
-    from iamlint.findings import Severity
-    from iamlint.pipeline import build_report, collect, lint, load_context
-    from iamlint.plugins import load_plugins
+    from phases import lint_phases
 
-    config = load_config(None, start=directory, paths=[str(directory)])
-    plugins = load_plugins()
-    collected = collect([str(directory)], config, plugins, load_context(config))
-    if collected.errors:
-        raise SystemExit(f"input errors: {collected.errors[:3]}")
-    loaded = time.perf_counter()
-    loaded_mb = _peak_mb()
-    result = lint(collected, config, plugins, select=["ALL"])
-    checked = time.perf_counter()
-    report = build_report(result, Severity.LOW)
-    reporter = plugins.reporter("json")
-    assert reporter is not None
-    with open("/dev/null", "w", encoding="utf-8") as sink:
-        reporter.render(report, sink, color=False)
-    done = time.perf_counter()
+    loaded_mb: list[float] = []
+    phases = lint_phases(directory, on_loaded=lambda: loaded_mb.append(_peak_mb()))
     return {
-        "seconds": done - started,
-        "load_seconds": loaded - started,
-        "rules_seconds": checked - loaded,
-        "report_seconds": done - checked,
-        "findings": len(report.findings),
+        "seconds": phases["total"],
+        "load_seconds": phases["load"],
+        "rules_seconds": phases["rules"],
+        "report_seconds": phases["report"],
+        "findings": phases["findings"],
         "peak_mb": _peak_mb(),
-        "loaded_mb": loaded_mb,
+        "loaded_mb": loaded_mb[0],
     }
 
 

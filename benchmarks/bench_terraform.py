@@ -285,34 +285,9 @@ def time_parse(path: Path) -> float:
 
 
 def time_lint(path: Path) -> dict[str, float]:
-    from iamlint.config import load_config
-    from iamlint.findings import Severity
-    from iamlint.pipeline import build_report, collect, lint, load_context
-    from iamlint.plugins import load_plugins
+    from phases import lint_phases
 
-    started = time.perf_counter()
-    config = load_config(None, start=path.parent, paths=[str(path)])
-    plugins = load_plugins()
-    collected = collect([str(path)], config, plugins, load_context(config))
-    if collected.errors:
-        raise SystemExit(f"input errors: {collected.errors[:3]}")
-    loaded = time.perf_counter()
-    result = lint(collected, config, plugins, select=["ALL"])
-    checked = time.perf_counter()
-    report = build_report(result, Severity.LOW)
-    reporter = plugins.reporter("json")
-    assert reporter is not None
-    with open("/dev/null", "w", encoding="utf-8") as sink:
-        reporter.render(report, sink, color=False)
-    done = time.perf_counter()
-    return {
-        "total": done - started,
-        "load": loaded - started,
-        "rules": checked - loaded,
-        "report": done - checked,
-        "findings": len(report.findings),
-        "unresolved": len(report.unresolved),
-    }
+    return lint_phases(path)
 
 
 def main() -> None:
