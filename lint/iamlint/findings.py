@@ -67,6 +67,10 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
+        return self.fingerprint_at(self.path)
+
+    def fingerprint_at(self, path: str | None) -> str:
+        """The fingerprint this finding would have at ``path`` (without building a moved copy)."""
         # Line numbers are left out on purpose so that a baseline survives reformatting and reordering;
         # the path stays in so that a waiver for one file never hides the same grant in another.
         parts = (
@@ -74,7 +78,7 @@ class Finding:
             self.resource,
             self.principal or "",
             self.role or "",
-            self.path or "",
+            path or "",
             (self.location.address or "") if self.location else "",
             self.detail or "",
         )

@@ -67,4 +67,7 @@ def rebased(finding: Finding, root: Path) -> Finding:
 
 
 def stable_fingerprint(finding: Finding, root: Path) -> str:
-    return rebased(finding, root).fingerprint
+    # Same value as ``rebased(finding, root).fingerprint``; a report asks for every finding, so skip the copies.
+    if finding.location is None or not finding.location.path:
+        return finding.fingerprint
+    return finding.fingerprint_at(relative_path(finding.location.path, root))
