@@ -6,6 +6,7 @@ import fnmatch
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from iamlint.findings import Finding, Severity
 from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE, EffectiveBinding, Inventory
 from iamlint.model import (
     Binding,
@@ -17,6 +18,7 @@ from iamlint.model import (
     WorkloadKind,
     short_name,
 )
+from iamlint.rule import Rule
 
 HIERARCHY_TYPES = frozenset({ORGANIZATION_TYPE, FOLDER_TYPE, PROJECT_TYPE})
 SPANNER_INSTANCE_TYPE = "spanner.googleapis.com/Instance"
@@ -88,6 +90,19 @@ def condition_detail(binding: Binding) -> str | None:
     if binding.condition is None:
         return None
     return f"condition: {condition_label(binding)}"
+
+
+def grant_finding(rule: Rule, grant: Grant, message: str, severity: Severity | None = None) -> Finding:
+    """A finding about one member's grant, located where the binding is written."""
+    return rule.finding(
+        message,
+        resource=grant.resource,
+        principal=grant.principal.member,
+        role=grant.role,
+        location=grant.location,
+        severity=severity,
+        detail=condition_detail(grant.binding),
+    )
 
 
 def is_hierarchy_level(inventory: Inventory, name: str) -> bool:

@@ -13,10 +13,10 @@ from iamlint.inventory import Inventory
 from iamlint.model import short_name
 from iamlint.rule import Options, Rule
 from iamlint_rules._common import (
-    condition_detail,
     condition_note,
     describe,
     env_entries,
+    grant_finding,
     grants,
     matches_any,
     string_list,
@@ -87,16 +87,13 @@ class PublicCloudRunService(Rule):
             names = {grant.resource, inventory.canonical(grant.resource)}
             if any(matches_any(name, allow) or matches_any(short_name(name), allow) for name in names):
                 continue
-            yield self.finding(
+            yield grant_finding(
+                self,
+                grant,
                 f"{grant.principal.member} may invoke Cloud Run service {describe(grant.resource)}"
                 f"{condition_note(grant.binding)}: anyone can call it without authentication. If it is meant "
                 "to be public, add it to RUN001's allow option; otherwise grant roles/run.invoker to its "
                 "callers only.",
-                resource=grant.resource,
-                principal=grant.principal.member,
-                role=grant.role,
-                location=grant.location,
-                detail=condition_detail(grant.binding),
             )
 
 

@@ -20,6 +20,7 @@ from iamlint_rules._common import (
     condition_label,
     condition_note,
     describe,
+    grant_finding,
     grants,
     inheritance,
     is_hierarchy_level,
@@ -135,15 +136,12 @@ class PublicPrincipal(Rule):
                 if grant.principal.member == "allUsers"
                 else "anyone with a Google account"
             )
-            yield self.finding(
+            yield grant_finding(
+                self,
+                grant,
                 f"{grant.principal.member} holds {grant.role} on {describe(grant.resource)}"
                 f"{condition_note(grant.binding)}: {who} has that access. Remove the member and grant the role "
                 "to the groups or service accounts that need it.",
-                resource=grant.resource,
-                principal=grant.principal.member,
-                role=grant.role,
-                location=grant.location,
-                detail=condition_detail(grant.binding),
             )
 
 
@@ -252,14 +250,11 @@ class DeletedPrincipal(Rule):
         for grant in grants(inventory):
             if grant.principal.kind is not PrincipalKind.DELETED:
                 continue
-            yield self.finding(
+            yield grant_finding(
+                self,
+                grant,
                 f"{grant.principal.member} is a deleted principal still listed for {grant.role} on "
                 f"{describe(grant.resource)}: it grants nothing and hides the policy's real shape. Remove it.",
-                resource=grant.resource,
-                principal=grant.principal.member,
-                role=grant.role,
-                location=grant.location,
-                detail=condition_detail(grant.binding),
             )
 
 
@@ -517,14 +512,11 @@ class UserGrantedDirectly(Rule):
                 inventory, grant.resource
             ):
                 continue
-            yield self.finding(
+            yield grant_finding(
+                self,
+                grant,
                 f"{grant.principal.member} is granted {grant.role} on {describe(grant.resource)} directly"
                 f"{condition_note(grant.binding)}. Grant it to a group the user belongs to instead.",
-                resource=grant.resource,
-                principal=grant.principal.member,
-                role=grant.role,
-                location=grant.location,
-                detail=condition_detail(grant.binding),
             )
 
 

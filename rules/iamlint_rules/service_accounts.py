@@ -29,6 +29,7 @@ from iamlint_rules._common import (
     condition_note,
     describe,
     env_entries,
+    grant_finding,
     grants,
     is_hierarchy_level,
     listing,
@@ -519,16 +520,13 @@ class CrossEnvironmentServiceAccount(Rule):
             if mismatch is None:
                 continue
             (own_env, own_project), (other_env, other_project) = mismatch
-            yield self.finding(
+            yield grant_finding(
+                self,
+                grant,
                 f"{grant.role} on {describe(grant.resource)} ({own_env}) is granted to {member_email}, an "
                 f"account of "
                 f"the {other_env} project {other_project}{condition_note(grant.binding)}: whoever controls "
                 f"{other_env} gets this {own_env} access. Grant it to an account of {own_project} instead.",
-                resource=grant.resource,
-                principal=grant.principal.member,
-                role=grant.role,
-                location=grant.location,
-                detail=condition_detail(grant.binding),
             )
 
 

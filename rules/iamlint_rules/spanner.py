@@ -18,9 +18,9 @@ from iamlint_rules._common import (
     SPANNER_DATABASE_TYPE,
     SPANNER_INSTANCE_TYPE,
     Below,
-    condition_detail,
     condition_note,
     describe,
+    grant_finding,
     grants,
     known_resources,
     listing,
@@ -167,15 +167,12 @@ class OverBroadSpannerRole(Rule):
             databases_under = databases_under or Below.resources_of_type(inventory, SPANNER_DATABASE_TYPE)
             databases = databases_under.under(grant.resource)
             reach = f" It reaches {listing([describe(d) for d in databases])}." if len(databases) > 1 else ""
-            yield self.finding(
+            yield grant_finding(
+                self,
+                grant,
                 f"service account {grant.principal.email} holds {grant.role} on {describe(grant.resource)}"
                 f"{condition_note(grant.binding)}, {why}.{reach} Grant roles/spanner.databaseUser (or "
                 "databaseReader) on the database it uses instead.",
-                resource=grant.resource,
-                principal=grant.principal.member,
-                role=grant.role,
-                location=grant.location,
-                detail=condition_detail(grant.binding),
             )
 
 
@@ -221,15 +218,12 @@ class SpannerAccessAboveDatabase(Rule):
             reach = (
                 f"every database below it ({listing(databases)})" if databases else "every database below it"
             )
-            yield self.finding(
+            yield grant_finding(
+                self,
+                grant,
                 f"service account {grant.principal.email} holds {grant.role} on {describe(grant.resource)}"
                 f"{condition_note(grant.binding)}, which gives it {reach}, present and future. Grant the role "
                 "on the database it needs instead.",
-                resource=grant.resource,
-                principal=grant.principal.member,
-                role=grant.role,
-                location=grant.location,
-                detail=condition_detail(grant.binding),
             )
 
 
