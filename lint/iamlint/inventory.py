@@ -32,8 +32,8 @@ from iamlint.model import (
     Unresolved,
     Workload,
     compute_default_account,
+    project_of_name,
     service_account_project,
-    short_name,
 )
 
 T = TypeVar("T")
@@ -369,12 +369,7 @@ class Inventory:
 
 
 def _project_segment(full_name: str) -> str | None:
-    if full_name.startswith(UNBOUND_PROJECT_PREFIX):
-        return full_name.removeprefix(PROJECT_PREFIX)  # named after a file path, which may hold slashes
-    parts = short_name(full_name).split("/")
-    if len(parts) >= 2 and parts[0] == "projects":
-        return parts[1]
-    return None
+    return project_of_name(full_name, leading_only=True)
 
 
 _PARENT_SUFFIXES = (

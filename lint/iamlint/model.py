@@ -355,13 +355,14 @@ def short_name(full_name: str) -> str:
     return full_name
 
 
-def project_of_name(full_name: str) -> str | None:
-    """The project segment of a full resource name, when it has one."""
+def project_of_name(full_name: str, *, leading_only: bool = False) -> str | None:
+    """The project segment of a full resource name, when it has one (with ``leading_only``, only when
+    the name starts with ``projects/P``, as the project-scoped names the hierarchy derives parents from)."""
     if full_name.startswith(UNBOUND_PROJECT_PREFIX):
         # The unbound project is named after a file path, which may contain slashes.
         return full_name.removeprefix(PROJECT_PREFIX)
     parts = short_name(full_name).split("/")
-    for index in range(len(parts) - 1):
-        if parts[index] == "projects":
+    for index in range(1 if leading_only else len(parts) - 1):
+        if index + 1 < len(parts) and parts[index] == "projects":
             return parts[index + 1]
     return None
