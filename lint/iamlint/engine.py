@@ -65,6 +65,7 @@ def run_rules(
     findings: dict[str, Finding] = {}
     for rule in rules:
         for finding in rule.check(inventory, options.get(rule.id, rule.default_options())):
-            # One finding per fingerprint: a rule that meets the same grant twice reports it once.
-            findings.setdefault(finding.fingerprint, finding)
+            # One finding per fingerprint: a rule that meets the same grant twice reports it once. Keyed by
+            # what the fingerprint digests, so that no finding is hashed before a report needs it.
+            findings.setdefault(finding.identity, finding)
     return sorted(findings.values(), key=Finding.sort_key)

@@ -56,6 +56,9 @@ class Finding:
     # Distinguishes findings that share rule/resource/principal/role, e.g. the env var name for SA004.
     detail: str | None = None
     suppressed_by: str | None = field(default=None, compare=False)
+    # The fingerprint at the finding's own path, computed on first use: de-duplication and every report
+    # ask for it, and an org export has half a million findings.
+    _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def path(self) -> str | None:
@@ -66,31 +69,53 @@ class Finding:
         return self.location.line if self.location else None
 
     @property
+    def identity(self) -> str:
+        """What the fingerprint is a digest of: equal identities are one finding (the engine keeps one)."""
+        return self.identity_at(self.path)
+
+    def identity_at(self, path: str | None) -> str:
+        # Line numbers are left out on purpose so that a baseline survives reformatting and reordering;
+        # the path stays in so that a waiver for one file never hides the same grant in another.
+        location = self.location
+        return "\x1f".join(
+            (
+                self.rule,
+                self.resource,
+                self.principal or "",
+                self.role or "",
+                path or "",
+                (location.address or "") if location else "",
+                self.detail or "",
+            )
+        )
+
+    @property
     def fingerprint(self) -> str:
-        return self.fingerprint_at(self.path)
+        cached = self._fingerprint
+        if cached is None:
+            cached = _digest(self.identity)
+            # The dataclass is frozen for its users; the cache is not part of its value.
+            object.__setattr__(self, "_fingerprint", cached)
+        return cached
 
     def fingerprint_at(self, path: str | None) -> str:
         """The fingerprint this finding would have at ``path`` (without building a moved copy)."""
-        # Line numbers are left out on purpose so that a baseline survives reformatting and reordering;
-        # the path stays in so that a waiver for one file never hides the same grant in another.
-        parts = (
-            self.rule,
-            self.resource,
-            self.principal or "",
-            self.role or "",
-            path or "",
-            (self.location.address or "") if self.location else "",
-            self.detail or "",
-        )
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+        if path == self.path:
+            return self.fingerprint
+        return _digest(self.identity_at(path))
 
     def sort_key(self) -> tuple[str, int, str, str, str, str, str]:
+        location = self.location
         return (
-            self.path or "~" + self.resource,
-            self.line or 0,
+            (location.path if location else None) or "~" + self.resource,
+            (location.line if location else None) or 0,
             self.rule,
             self.resource,
             self.principal or "",
             self.role or "",
             self.detail or "",
         )
+
+
+def _digest(identity: str) -> str:
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
