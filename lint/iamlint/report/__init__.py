@@ -39,11 +39,13 @@ class Report:
 
     @property
     def failing(self) -> list[Finding]:
-        return [finding for finding in self.findings if finding.severity >= self.fail_on]
+        # Severities compare in Python (by rank); an org export's half a million findings compare five.
+        failing = {severity for severity in Severity if severity >= self.fail_on}
+        return [finding for finding in self.findings if finding.severity in failing]
 
     def counts(self) -> dict[str, int]:
-        by_severity = Counter(finding.severity.value for finding in self.findings)
-        return {severity.value: by_severity.get(severity.value, 0) for severity in reversed(Severity)}
+        by_severity = Counter(finding.severity for finding in self.findings)
+        return {severity.value: by_severity.get(severity, 0) for severity in reversed(Severity)}
 
     def summary(self) -> dict[str, object]:
         return {

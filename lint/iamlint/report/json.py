@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -34,6 +35,35 @@ def finding_to_dict(finding: Finding, root: Path) -> dict[str, Any]:
     }
 
 
+def _string(value: str | None) -> str:
+    return "null" if value is None else encode_basestring_ascii(value)
+
+
+def finding_to_json(finding: Finding, root: Path) -> str:
+    """``json.dumps(finding_to_dict(finding, root))``, written out directly.
+
+    An org export has half a million findings, and the C encoder spends more time walking each small dict
+    than escaping its strings; this escapes the strings the same way (ASCII, as json.dumps does) into a
+    fixed template. A test holds the two to the same bytes.
+    """
+    location = finding.location
+    if location is None:
+        where = '{"path": null, "line": null, "address": null}'
+    else:
+        line = "null" if location.line is None else int.__repr__(location.line)
+        where = (
+            f'{{"path": {_string(location.path)}, "line": {line}, "address": {_string(location.address)}}}'
+        )
+    return (
+        f'{{"rule": {_string(finding.rule)}, "name": {_string(finding.name)}, '
+        f'"severity": {_string(finding.severity.value)}, "message": {_string(finding.message)}, '
+        f'"resource": {_string(finding.resource)}, "principal": {_string(finding.principal)}, '
+        f'"role": {_string(finding.role)}, "location": {where}, '
+        f'"fingerprint": {_string(stable_fingerprint(finding, root))}, '
+        f'"suppressed": {_string(finding.suppressed_by)}}}'
+    )
+
+
 class JsonReporter:
     name = "json"
     description = "one JSON document: findings (sorted) and a summary"
@@ -42,11 +72,11 @@ class JsonReporter:
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
         root = repository_root()
         findings = report.shown
-        # One finding a line: diffable and greppable, and each line goes through the C encoder
-        # (json's indent= falls back to the pure-Python one, which dominated org-wide scans).
+        # One finding a line: diffable and greppable (json's indent= falls back to the pure-Python encoder,
+        # which dominated org-wide scans).
         stream.write(f'{{"version": {JSON_FORMAT_VERSION}, "findings": [')
-        for index, finding in enumerate(findings):
-            stream.write("\n  " if index == 0 else ",\n  ")
-            stream.write(json.dumps(finding_to_dict(finding, root)))
-        stream.write("\n], " if findings else "], ")
-        stream.write(f'"summary": {json.dumps(report.summary())}}}\n')
+        if findings:
+            stream.write("\n  ")
+            stream.write(",\n  ".join([finding_to_json(finding, root) for finding in findings]))
+            stream.write("\n")
+        stream.write(f'], "summary": {json.dumps(report.summary())}}}\n')
