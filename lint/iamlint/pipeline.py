@@ -18,7 +18,7 @@ from iamlint.errors import InputError
 from iamlint.findings import Finding, Severity
 from iamlint.inventory import Inventory, InventoryBuilder, Settings
 from iamlint.loaders import LoadContext, expand_paths, load_documents
-from iamlint.loaders.documents import read_documents
+from iamlint.loaders.documents import read_entries
 from iamlint.model import Fact, Policy
 from iamlint.plugins import Plugins
 from iamlint.report import Report
@@ -108,7 +108,7 @@ def collect(
                 on_file(path)
             try:
                 collect_facts(
-                    load_documents(read_documents(path), plugins.loaders, context, explicit=explicit),
+                    load_documents(read_entries(path), plugins.loaders, context, explicit=explicit),
                     builder,
                     unbound,
                 )

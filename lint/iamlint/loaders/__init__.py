@@ -10,10 +10,10 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from iamlint.errors import InputError
-from iamlint.loaders.documents import Document
+from iamlint.loaders.documents import Document, NdjsonLine
 from iamlint.model import Fact, Notice, SourceLocation
 
 WALKED_SUFFIXES = (".json", ".yaml", ".yml", ".ndjson", ".jsonl")
@@ -39,6 +39,15 @@ class Loader(Protocol):
     def claims(self, document: Document) -> bool: ...
 
     def load(self, document: Document, context: LoadContext) -> Iterator[Fact]: ...
+
+
+@runtime_checkable
+class LineLoader(Protocol):
+    """A loader that can also map an NDJSON line straight from its bytes, skipping the general parse and
+    the ``claims`` round (an org export has millions of lines). It returns None for a line it does not
+    take whole; that line is then parsed and dispatched like any document, so errors read the same."""
+
+    def load_line(self, line: NdjsonLine, context: LoadContext) -> list[Fact] | None: ...
 
 
 EXPECTED = (
@@ -81,14 +90,25 @@ def expand_paths(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
 
 
 def load_documents(
-    documents: Iterable[Document],
+    documents: Iterable[Document | NdjsonLine],
     loaders: Sequence[Loader],
     context: LoadContext,
     *,
     explicit: bool = True,
 ) -> Iterator[Fact]:
     """Facts of documents from one file; an unclaimed document is an error or, when walked, a notice."""
-    for document in documents:
+    line_loaders = [loader for loader in loaders if isinstance(loader, LineLoader)]
+    for entry in documents:
+        if isinstance(entry, NdjsonLine):
+            facts = next(
+                (f for f in (each.load_line(entry, context) for each in line_loaders) if f is not None), None
+            )
+            if facts is not None:
+                yield from facts
+                continue
+            document = entry.document()
+        else:
+            document = entry
         loader = next((candidate for candidate in loaders if candidate.claims(document)), None)
         if loader is None:
             if explicit:

@@ -18,16 +18,17 @@ map: those functions are called here rather than written again.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
+
+import msgspec
 
 from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE, derived_parent
 from iamlint.loaders import LoadContext
 from iamlint.loaders.cloud_run import is_v2, workload_from_knative, workload_from_v2
-from iamlint.loaders.documents import Document, line_of
+from iamlint.loaders.documents import Document, NdjsonLine, line_of
 from iamlint.loaders.gcloud_policy import parse_policy
 from iamlint.loaders.gcloud_resources import (
     SPANNER_DATABASE_TYPE,
@@ -40,7 +41,7 @@ from iamlint.loaders.gcloud_resources import (
     spanner_from,
 )
 from iamlint.loaders.shapes import Shape
-from iamlint.model import CRM, Fact, Resource, UnknownAsset, short_name
+from iamlint.model import CRM, Fact, Resource, SourceLocation, UnknownAsset, replace, short_name
 
 RUN_SERVICE_TYPE = "run.googleapis.com/Service"
 RUN_JOB_TYPE = "run.googleapis.com/Job"
@@ -73,8 +74,7 @@ _OTHER_CONTENT = (
 )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Asset:
+class _Asset(NamedTuple):
     """What every mapping of one asset needs besides its resource data."""
 
     document: Document
@@ -89,14 +89,14 @@ def _hierarchy(shape: Shape, asset: _Asset) -> Iterator[Fact]:
         resource = project_from(shape, asset.name, name=asset.name)
     else:
         resource = container_from(shape, asset.asset_type, asset.name)
-    yield dataclasses.replace(
+    yield replace(
         resource, name=asset.name, parent=asset.parent or resource.parent, ancestors=asset.ancestors
     )
 
 
 def _spanner(shape: Shape, asset: _Asset) -> Iterator[Fact]:
     resource = spanner_from(shape, asset.asset_type, asset.name)
-    yield dataclasses.replace(resource, name=asset.name, parent=asset.parent, ancestors=asset.ancestors)
+    yield replace(resource, name=asset.name, parent=asset.parent, ancestors=asset.ancestors)
 
 
 def _cloud_run(shape: Shape, asset: _Asset) -> Iterator[Fact]:
@@ -106,7 +106,7 @@ def _cloud_run(shape: Shape, asset: _Asset) -> Iterator[Fact]:
         workload = workload_from_v2(asset.document, shape.node, address=asset.name)
     else:
         workload = workload_from_knative(asset.document, shape.node, address=asset.name)
-    yield dataclasses.replace(workload, name=asset.name)
+    yield replace(workload, name=asset.name)
     # The workload is also a node of the hierarchy: its own policy (run.invoker) and its ancestors.
     yield Resource(
         name=asset.name,
@@ -191,18 +191,6 @@ def _ancestors(shape: Shape, interner: _Interner) -> tuple[tuple[str, ...], bool
     return interner.chain(tuple(value for value, _ in shape.strings("ancestors")))
 
 
-def _parent(name: str, resource: Shape | None) -> str | None:
-    """The asset's parent: resource.parent where given, else what its name implies (database -> instance).
-
-    Ancestors alone would skip levels below the project (a database's ancestors start at its project).
-    """
-    if resource is not None:
-        parent = resource.string("parent")
-        if parent:
-            return parent
-    return derived_parent(name)
-
-
 def _asset_fields(shape: Shape) -> tuple[str, str, Shape | None, Shape | None]:
     """Name, type, resource and IAM policy of an asset, each checked."""
     data = shape.node
@@ -250,35 +238,142 @@ def facts_from_asset(document: Document, data: Any, interner: _Interner | None =
     interner = interner or _Interner()
     name, asset_type, resource, policy = _asset_fields(asset_shape)
     ancestors, fresh = _ancestors(asset_shape, interner)
-    if fresh:
-        yield from _chain_facts(ancestors)
     location = asset_shape.location("name", name)
+    if resource is None and policy is None:
+        if fresh:
+            yield from _chain_facts(ancestors)
+        content = next(
+            (label for snake, camel, label in _OTHER_CONTENT if asset_shape.has(snake, camel)), "no"
+        )
+        yield UnknownAsset(f"{asset_type} ({content} content)", name, location)
+        return
+    yield from _asset_facts(
+        _Asset(document, name, asset_type, None, ancestors),
+        location,
+        fresh,
+        resource=None if resource is None else (resource.string("parent"), _data_of(resource, asset_type)),
+        policy=policy,
+    )
+
+
+def _data_of(resource: Shape, asset_type: str) -> Shape | None:
+    """``resource.data`` where the model maps the asset type (the others' data is never read)."""
+    return resource.mapping("data", required=True) if asset_type in _MAPPINGS else None
+
+
+def _asset_facts(
+    asset: _Asset,
+    location: SourceLocation,
+    fresh: bool,
+    *,
+    resource: tuple[str | None, Shape | None] | None,
+    policy: Shape | None,
+) -> Iterator[Fact]:
+    """What one asset says, from its checked parts: ``resource`` is (resource.parent, resource.data where
+    mapped) when the asset carries resource content."""
+    name = asset.name
+    if fresh:
+        yield from _chain_facts(asset.ancestors)
     if resource is not None:
-        mapping = _MAPPINGS.get(asset_type)
-        if mapping is None:
-            yield UnknownAsset(asset_type, name, location)
+        parent, data = resource
+        if data is None:
+            yield UnknownAsset(asset.asset_type, name, location)
         else:
-            asset = _Asset(document, name, asset_type, _parent(name, resource), ancestors)
-            yield from mapping(resource.mapping("data", required=True), asset)
+            mapping = _MAPPINGS[asset.asset_type]
+            yield from mapping(data, asset._replace(parent=parent or derived_parent(name)))
     if policy is not None:
         if resource is None:
             # The iam-policy export names the resource and its place in the hierarchy; that is all the
             # inventory needs to apply inheritance, whether or not the resource export is read too.
             yield Resource(
                 name=name,
-                asset_type=asset_type,
-                parent=_parent(name, None),
+                asset_type=asset.asset_type,
+                parent=derived_parent(name),
                 location=location,
-                ancestors=ancestors,
+                ancestors=asset.ancestors,
             )
         parsed, notices = parse_policy(policy, name, address=name)
         yield from notices
         yield parsed
-    if resource is None and policy is None:
-        content = next(
-            (label for snake, camel, label in _OTHER_CONTENT if asset_shape.has(snake, camel)), "no"
+
+
+# msgspec.Raw cannot be part of a union: an empty Raw stands for an absent key.
+_ABSENT = msgspec.Raw(b"")
+
+
+class _ExportResource(msgspec.Struct):
+    parent: str | None = None
+    data: msgspec.Raw = _ABSENT
+
+
+class _ExportAsset(msgspec.Struct):
+    """An asset line as ``gcloud asset export`` writes it; ``resource.data`` is left undecoded, since most
+    of an organisation's assets are of types the model does not read."""
+
+    name: str
+    asset_type: str
+    ancestors: tuple[str, ...] = ()
+    resource: _ExportResource | None = None
+    iam_policy: dict[str, Any] | None = None
+    # The API's camelCase spellings: a line that uses them takes the general path, which knows both.
+    assetType: msgspec.Raw = _ABSENT
+    iamPolicy: msgspec.Raw = _ABSENT
+
+
+_decode_export_asset = msgspec.json.Decoder(_ExportAsset).decode
+_decode_any = msgspec.json.Decoder().decode
+
+
+def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] | None:
+    """Facts of one well-formed export line read straight from its bytes, or None: anything unusual
+    (another shape, a wrong type, no content, bad UTF-8) goes the general way, whose errors say what."""
+    try:
+        asset = _decode_export_asset(line.raw)
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return None
+    resource = asset.resource
+    if (
+        asset.assetType
+        or asset.iamPolicy
+        or not asset.name.startswith("//")
+        or (resource is None and asset.iam_policy is None)
+        or (not line.raw.isascii() and not _is_utf8(line.raw))
+    ):
+        return None
+    asset_type = sys.intern(asset.asset_type)
+    document = Document(line.path, None, line.number, "ndjson")
+    checked_resource: tuple[str | None, Shape | None] | None = None
+    if resource is not None:
+        data = None
+        if asset_type in _MAPPINGS:
+            if not resource.data:
+                return None
+            data = _decode_any(resource.data)
+            if not isinstance(data, dict):
+                return None
+        checked_resource = (
+            resource.parent,
+            None if data is None else Shape(document, data, "resource.data"),
         )
-        yield UnknownAsset(f"{asset_type} ({content} content)", name, location)
+    ancestors, fresh = interner.chain(asset.ancestors)
+    location = SourceLocation(line.path, line.number, asset.name)
+    return list(
+        _asset_facts(
+            _Asset(document, asset.name, asset_type, None, ancestors),
+            location,
+            fresh,
+            resource=checked_resource,
+            policy=None if asset.iam_policy is None else Shape(document, asset.iam_policy, "iam_policy"),
+        )
+    )
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def facts_from_search_result(
@@ -352,6 +447,9 @@ class CaiLoader:
     def claims(self, document: Document) -> bool:
         data = document.data
         return is_asset(data) or is_search_result(data) or _response_items(data) is not None
+
+    def load_line(self, line: NdjsonLine, context: LoadContext) -> list[Fact] | None:
+        return facts_from_export_line(line, self._interner)
 
     def load(self, document: Document, context: LoadContext) -> Iterator[Fact]:
         data = document.data
