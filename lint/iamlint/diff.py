@@ -16,7 +16,7 @@ from typing import Any, TextIO
 
 from iamlint.findings import Finding, Severity
 from iamlint.inventory import Inventory
-from iamlint.model import SourceLocation
+from iamlint.model import SourceLocation, replace
 from iamlint.report.json import finding_to_dict
 from iamlint.workspace import repository_root
 
@@ -133,7 +133,7 @@ def new_identities(before: Inventory, after: Inventory) -> list[NewIdentity]:
 def _pathless(finding: Finding) -> str:
     location = finding.location
     if location is not None:
-        location = dataclasses.replace(location, path=None, line=None)
+        location = replace(location, path=None, line=None)
     return dataclasses.replace(finding, location=location).fingerprint
 
 

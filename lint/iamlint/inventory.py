@@ -6,7 +6,6 @@ environment a project belongs to) are answered here so that no rule scans everyt
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import re
 from collections import Counter, defaultdict
@@ -33,6 +32,7 @@ from iamlint.model import (
     Workload,
     compute_default_account,
     project_of_name,
+    replace,
     service_account_project,
 )
 
@@ -128,7 +128,7 @@ class InventoryBuilder:
 
 def _merge_resource(known: Resource, new: Resource) -> Resource:
     """Two inputs may describe one resource (a resource export and an iam-policy export): keep both."""
-    return dataclasses.replace(
+    return replace(
         known,
         parent=known.parent or new.parent,
         labels={**new.labels, **known.labels},
@@ -351,7 +351,7 @@ class Inventory:
         number = self.project_number(workload.project)
         if number is None:
             return workload
-        return dataclasses.replace(
+        return replace(
             workload, service_account=compute_default_account(number), unresolved_default_account=False
         )
 

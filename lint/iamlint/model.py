@@ -3,14 +3,21 @@
 Resource names are Cloud Asset Inventory full names
 (``//cloudresourcemanager.googleapis.com/projects/acme-shop-prod``), whatever format a fact came from, so
 that a binding read from a gcloud file and one read from an asset export describe the same resource.
+
+The types are frozen msgspec Structs rather than frozen dataclasses: an organisation's export makes
+millions of them, and a Struct is created about ten times faster. They hold no reference cycles (each is
+built from values made before it), so the cyclic garbage collector need not track them (``gc=False``).
+Use :func:`replace` for a changed copy.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
+
+import msgspec
 
 CRM = "//cloudresourcemanager.googleapis.com/"
 PROJECT_PREFIX = CRM + "projects/"
@@ -22,8 +29,7 @@ ORGANIZATION_PREFIX = CRM + "organizations/"
 UNBOUND_PROJECT_PREFIX = PROJECT_PREFIX + "unbound:"
 
 
-@dataclass(frozen=True, slots=True)
-class SourceLocation:
+class SourceLocation(msgspec.Struct, frozen=True, gc=False):
     """Where a fact was written: a file and line, and/or an address (Terraform address, asset name)."""
 
     path: str | None = None
@@ -58,9 +64,15 @@ class PrincipalKind(StrEnum):
 
 _CONVENIENCE = ("projectOwner", "projectEditor", "projectViewer")
 
+T = TypeVar("T", bound=msgspec.Struct)
 
-@dataclass(frozen=True, slots=True)
-class Principal:
+
+def replace(fact: T, **changes: object) -> T:
+    """A copy of a model value with ``changes`` applied."""
+    return msgspec.structs.replace(fact, **changes)
+
+
+class Principal(msgspec.Struct, frozen=True, gc=False):
     """One IAM member string, parsed. ``member`` is kept verbatim: it is what users grep for."""
 
     member: str
@@ -120,15 +132,13 @@ def service_account_member(email: str) -> str:
     return f"serviceAccount:{email}"
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(msgspec.Struct, frozen=True, gc=False):
     expression: str
     title: str = ""
     description: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Binding:
+class Binding(msgspec.Struct, frozen=True, gc=False):
     """One ``bindings[]`` entry of the policy set on ``resource`` (never an inherited copy)."""
 
     resource: str
@@ -158,23 +168,20 @@ class Binding:
 LOG_TYPES = {0: "LOG_TYPE_UNSPECIFIED", 1: "ADMIN_READ", 2: "DATA_WRITE", 3: "DATA_READ"}
 
 
-@dataclass(frozen=True, slots=True)
-class AuditLogConfig:
+class AuditLogConfig(msgspec.Struct, frozen=True, gc=False):
     log_type: str  # always the name: ADMIN_READ, DATA_WRITE, DATA_READ
     exempted_members: tuple[str, ...] = ()
     location: SourceLocation | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AuditConfig:
+class AuditConfig(msgspec.Struct, frozen=True, gc=False):
     resource: str
     service: str
     log_configs: tuple[AuditLogConfig, ...]
     location: SourceLocation | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
+class Policy(msgspec.Struct, frozen=True, gc=False):
     resource: str
     bindings: tuple[Binding, ...]
     audit_configs: tuple[AuditConfig, ...] = ()
@@ -190,8 +197,7 @@ class Policy:
     declared_as: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Resource:
+class Resource(msgspec.Struct, frozen=True, gc=False):
     """A node of the resource hierarchy: organization, folder, project, instance, database, service..."""
 
     name: str
@@ -199,7 +205,7 @@ class Resource:
     # Full name of the parent where the input says so (asset ancestors, Project parent); the inventory
     # derives it from the name otherwise.
     parent: str | None = None
-    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+    labels: Mapping[str, str] = msgspec.field(default_factory=dict)
     location: SourceLocation | None = None
     # Projects only: both identifiers, so rules can treat projects/123 and projects/acme-prod as one.
     project_id: str | None = None
@@ -208,16 +214,14 @@ class Resource:
     ancestors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class EnvVar:
+class EnvVar(msgspec.Struct, frozen=True, gc=False):
     name: str
     value: str | None = None
     secret_ref: str | None = None  # "secret-name:version" for Secret Manager references
     location: SourceLocation | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Container:
+class Container(msgspec.Struct, frozen=True, gc=False):
     name: str | None
     image: str | None
     env: tuple[EnvVar, ...] = ()
@@ -228,8 +232,7 @@ class WorkloadKind(StrEnum):
     JOB = "job"
 
 
-@dataclass(frozen=True, slots=True)
-class Workload:
+class Workload(msgspec.Struct, frozen=True, gc=False):
     """A Cloud Run service or job, with the identity it runs as."""
 
     name: str  # //run.googleapis.com/projects/P/locations/L/services/S
@@ -242,14 +245,13 @@ class Workload:
     location: SourceLocation | None = None
     # Where the identity is set (or, when implicit, where it would be set).
     service_account_location: SourceLocation | None = None
-    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
+    labels: Mapping[str, str] = msgspec.field(default_factory=dict)
     # The Compute Engine default account needs the project number; when the input names the project by
     # id only, the account is written with this placeholder and the inventory resolves it if it can.
     unresolved_default_account: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceAccount:
+class ServiceAccount(msgspec.Struct, frozen=True, gc=False):
     email: str
     project: str | None = None
     name: str | None = None  # //iam.googleapis.com/projects/P/serviceAccounts/EMAIL
@@ -258,8 +260,7 @@ class ServiceAccount:
     location: SourceLocation | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceAccountKey:
+class ServiceAccountKey(msgspec.Struct, frozen=True, gc=False):
     name: str
     service_account: str  # email
     key_type: str  # USER_MANAGED | SYSTEM_MANAGED
@@ -268,8 +269,7 @@ class ServiceAccountKey:
     disabled: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class CustomRole:
+class CustomRole(msgspec.Struct, frozen=True, gc=False):
     name: str  # projects/P/roles/X or organizations/O/roles/X, as used in bindings
     permissions: frozenset[str]
     title: str | None = None
@@ -278,16 +278,14 @@ class CustomRole:
     deleted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(msgspec.Struct, frozen=True, gc=False):
     """Something a loader wants the user to know that is not an error (a skipped file, a v1 policy)."""
 
     message: str
     location: SourceLocation | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownAsset:
+class UnknownAsset(msgspec.Struct, frozen=True, gc=False):
     """An asset whose type the model does not know: counted and listed, never dropped silently."""
 
     asset_type: str
@@ -295,8 +293,7 @@ class UnknownAsset:
     location: SourceLocation | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Unresolved:
+class Unresolved(msgspec.Struct, frozen=True, gc=False):
     """A value the input leaves open (a Terraform value known only after apply)."""
 
     message: str

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from iamlint.findings import Finding
+from iamlint.model import replace
 
 
 @cache
@@ -62,7 +63,7 @@ def rebased(finding: Finding, root: Path) -> Finding:
     """The finding with its path relative to ``root`` (so its fingerprint is too)."""
     if finding.location is None or not finding.location.path:
         return finding
-    location = dataclasses.replace(finding.location, path=relative_path(finding.location.path, root))
+    location = replace(finding.location, path=relative_path(finding.location.path, root))
     return dataclasses.replace(finding, location=location)
 
 

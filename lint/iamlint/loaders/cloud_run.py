@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from iamlint.loaders import LoadContext
 from iamlint.loaders.documents import Document
-from iamlint.loaders.shapes import Shape
+from iamlint.loaders.shapes import Locations, Shape
 from iamlint.model import (
     Container,
     EnvVar,
@@ -44,11 +44,13 @@ def _identity(project: str, explicit: str | None) -> tuple[str, bool]:
 
 def _env(container: Shape, *, secret_key: str) -> tuple[EnvVar, ...]:
     variables = []
+    located = Locations(container.document.path or None)
+    listed = container.raw("env")
     for index, item in enumerate(container.items("env")):
         name = item.string("name", required=True) or ""
         secret_ref = None
-        source = item.mapping(secret_key)
-        if source.has("secretKeyRef"):
+        source = item.mapping(secret_key) if item.has(secret_key) else None
+        if source is not None and source.has("secretKeyRef"):
             ref = source.mapping("secretKeyRef")
             # Knative: {name, key}; v2: {secret, version}
             secret = ref.string("name", "secret") or ""
@@ -59,7 +61,7 @@ def _env(container: Shape, *, secret_key: str) -> tuple[EnvVar, ...]:
                 name=name,
                 value=item.string("value"),
                 secret_ref=secret_ref,
-                location=Shape(container.document, container.raw("env")).location(index),
+                location=located.at(container.document.line_of(listed, index)),
             )
         )
     return tuple(variables)

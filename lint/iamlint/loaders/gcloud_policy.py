@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from iamlint.loaders import LoadContext
 from iamlint.loaders.documents import Document
-from iamlint.loaders.shapes import Shape
+from iamlint.loaders.shapes import Locations, Shape
 from iamlint.model import (
     LOG_TYPES,
     UNBOUND_PROJECT_PREFIX,
@@ -20,7 +20,6 @@ from iamlint.model import (
     Notice,
     Policy,
     Principal,
-    SourceLocation,
 )
 
 POLICY_KEYS = frozenset({"version", "etag", "bindings", "auditConfigs"})
@@ -54,60 +53,93 @@ def principal(member: str) -> Principal:
     return known
 
 
+def _plain_bindings(
+    shape: Shape, resource: str, version: int | None, located: Locations
+) -> list[Binding] | None:
+    """The bindings of a policy read without line numbers (an asset export line) when every one is a plain
+    role and members: an organisation has millions, and a Shape per binding and member is most of their
+    cost. None when any binding needs a closer look (a condition, a wrong type): the general path does it."""
+    items = shape.raw("bindings")
+    if type(items) is not list:
+        return [] if items is None else None
+    location = located.at(shape.document.line)
+    bindings = []
+    for item in items:
+        if type(item) is not dict or "condition" in item:
+            return None
+        role = item.get("role")
+        members = item.get("members")
+        if (
+            type(role) is not str
+            or "_withcond_" in role
+            or type(members) is not list
+            or not members
+            or not all(type(member) is str for member in members)
+        ):
+            return None
+        bindings.append(
+            Binding(
+                resource=resource,
+                role=role,
+                members=tuple(map(principal, members)),
+                location=location,
+                member_locations=(location,) * len(members),
+                policy_version=version,
+            )
+        )
+    return bindings
+
+
+def _binding(
+    item: Shape, resource: str, version: int | None, located: Locations, notices: list[Notice]
+) -> Binding:
+    role = item.string("role", required=True) or ""
+    hidden = False
+    match = _WITHCOND.match(role) if "_withcond_" in role else None
+    if match:
+        hidden = True
+        role = match.group("role")
+        notices.append(
+            Notice(
+                f"binding of {role} was read at policy version 1 and hides its condition "
+                "(run get-iam-policy with --format and a policy version of 3)",
+                item.location("role", located.address),
+            )
+        )
+    members = item.strings("members")
+    if not members:
+        raise item.error("expected a non-empty list of members", "members")
+    condition = None
+    if item.has("condition"):
+        cond = item.mapping("condition")
+        condition = Condition(
+            expression=cond.string("expression", required=True) or "",
+            title=cond.string("title") or "",
+            description=cond.string("description") or "",
+        )
+    return Binding(
+        resource=resource,
+        role=role,
+        members=tuple(principal(member) for member, _ in members),
+        condition=condition,
+        location=located.at(item.line("role")),
+        member_locations=tuple(located.at(line) for _, line in members),
+        policy_version=version,
+        hidden_condition=hidden,
+    )
+
+
 def parse_policy(
     shape: Shape, resource: str, *, bound: bool = True, address: str | None = None
 ) -> tuple[Policy, list[Notice]]:
     """A policy mapping (camelCase or snake_case keys) set on ``resource``."""
     notices: list[Notice] = []
     version = shape.integer("version")
-    bindings = []
-    path = shape.document.path or None
     # Members on one line (every NDJSON line, flow-style lists) share one location object.
-    locations: dict[int | None, SourceLocation] = {}
-
-    def located(line: int | None) -> SourceLocation:
-        known = locations.get(line)
-        if known is None:
-            known = locations[line] = SourceLocation(path, line, address)
-        return known
-
-    for item in shape.items("bindings"):
-        role = item.string("role", required=True) or ""
-        hidden = False
-        match = _WITHCOND.match(role) if "_withcond_" in role else None
-        if match:
-            hidden = True
-            role = match.group("role")
-            notices.append(
-                Notice(
-                    f"binding of {role} was read at policy version 1 and hides its condition "
-                    "(run get-iam-policy with --format and a policy version of 3)",
-                    item.location("role", address),
-                )
-            )
-        members = item.strings("members")
-        if not members:
-            raise item.error("expected a non-empty list of members", "members")
-        condition = None
-        if item.has("condition"):
-            cond = item.mapping("condition")
-            condition = Condition(
-                expression=cond.string("expression", required=True) or "",
-                title=cond.string("title") or "",
-                description=cond.string("description") or "",
-            )
-        bindings.append(
-            Binding(
-                resource=resource,
-                role=role,
-                members=tuple(principal(member) for member, _ in members),
-                condition=condition,
-                location=located(item.line("role")),
-                member_locations=tuple(located(line) for _, line in members),
-                policy_version=version,
-                hidden_condition=hidden,
-            )
-        )
+    located = Locations(shape.document.path or None, address)
+    bindings = _plain_bindings(shape, resource, version, located)
+    if bindings is None:
+        bindings = [_binding(item, resource, version, located, notices) for item in shape.items("bindings")]
     audit_configs = []
     for item in shape.items("auditConfigs", "audit_configs"):
         log_configs = tuple(

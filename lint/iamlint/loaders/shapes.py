@@ -164,6 +164,23 @@ class Shape:
         return {str(k): str(v) for k, v in self.mapping(*keys).node.items()}
 
 
+class Locations:
+    """One SourceLocation per line: values on one line (every NDJSON line, flow-style lists) share it."""
+
+    __slots__ = ("_known", "address", "path")
+
+    def __init__(self, path: str | None, address: str | None = None) -> None:
+        self.path = path
+        self.address = address
+        self._known: dict[int | None, SourceLocation] = {}
+
+    def at(self, line: int | None) -> SourceLocation:
+        known = self._known.get(line)
+        if known is None:
+            known = self._known[line] = SourceLocation(self.path, line, self.address)
+        return known
+
+
 def _kind(value: object) -> str:
     if value is None:
         return "null"

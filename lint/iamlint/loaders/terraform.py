@@ -21,7 +21,7 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from iamlint.errors import InputError
@@ -51,6 +51,7 @@ from iamlint.model import (
     Unresolved,
     Workload,
     WorkloadKind,
+    replace,
     service_account_project,
 )
 
