@@ -89,6 +89,14 @@ def expand_paths(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
             raise InputError(raw, None, "no such file or directory")
 
 
+def _from_bytes(line: NdjsonLine, loaders: Sequence[LineLoader], context: LoadContext) -> list[Fact] | None:
+    for loader in loaders:
+        facts = loader.load_line(line, context)
+        if facts is not None:
+            return facts
+    return None
+
+
 def load_documents(
     documents: Iterable[Document | NdjsonLine],
     loaders: Sequence[Loader],
@@ -100,9 +108,7 @@ def load_documents(
     line_loaders = [loader for loader in loaders if isinstance(loader, LineLoader)]
     for entry in documents:
         if isinstance(entry, NdjsonLine):
-            facts = next(
-                (f for f in (each.load_line(entry, context) for each in line_loaders) if f is not None), None
-            )
+            facts = _from_bytes(entry, line_loaders, context)
             if facts is not None:
                 yield from facts
                 continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import IO, Any
 
 import msgspec
@@ -53,8 +52,7 @@ def line_of(node: object, key: str | int | None = None) -> int | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     """One top-level value: a YAML document, a JSON value, one NDJSON line, or one item of a list."""
 
     path: str
@@ -251,8 +249,7 @@ def _looks_like_ndjson(head: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class NdjsonLine:
+class NdjsonLine(msgspec.Struct, frozen=True, gc=False):
     """One line of an NDJSON file, not yet parsed: loaders that map raw lines faster than the general
     parse (an org export has millions of lines) read it as it is; the others get :meth:`document`."""
 
