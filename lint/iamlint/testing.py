@@ -9,7 +9,7 @@ from iamlint.engine import rule_options, run_rules, select_rules
 from iamlint.findings import Finding
 from iamlint.inventory import Inventory, InventoryBuilder, Settings
 from iamlint.loaders import LoadContext, load_documents
-from iamlint.loaders.documents import documents_from_text
+from iamlint.loaders.documents import entries_from_text
 from iamlint.plugins import Plugins, load_plugins
 
 
@@ -26,7 +26,7 @@ def build_inventory(
     context = LoadContext(resource_for_path=bound.get)
     builder = InventoryBuilder()
     for path, text in files.items():
-        builder.add_all(load_documents(documents_from_text(path, text), plugins.loaders, context))
+        builder.add_all(load_documents(entries_from_text(path, text), plugins.loaders, context))
     return builder.build(settings)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import msgspec
@@ -261,10 +261,15 @@ class NdjsonLine(msgspec.Struct, frozen=True, gc=False):
         return _ndjson_document(self.path, self.number, self.raw)
 
 
+def parsed(entries: Iterable[Document | NdjsonLine]) -> Iterator[Document]:
+    """Documents, NDJSON lines among them parsed."""
+    for entry in entries:
+        yield entry.document() if isinstance(entry, NdjsonLine) else entry
+
+
 def read_documents(path: str, display_path: str | None = None) -> Iterator[Document]:
     """Yield the documents of one file; raise InputError for anything that is not readable text."""
-    for entry in read_entries(path, display_path):
-        yield entry.document() if isinstance(entry, NdjsonLine) else entry
+    return parsed(read_entries(path, display_path))
 
 
 def read_entries(path: str, display_path: str | None = None) -> Iterator[Document | NdjsonLine]:
@@ -295,16 +300,21 @@ def read_entries(path: str, display_path: str | None = None) -> Iterator[Documen
             ) from None
     finally:
         handle.close()
-    yield from documents_from_text(shown, text)
+    yield from entries_from_text(shown, text)
 
 
 def documents_from_text(path: str, text: str) -> Iterator[Document]:
     """Documents of an in-memory text (used for files and for rule examples alike)."""
+    return parsed(entries_from_text(path, text))
+
+
+def entries_from_text(path: str, text: str) -> Iterator[Document | NdjsonLine]:
+    """Documents of an in-memory text, NDJSON lines left unparsed as when read from a file."""
     stripped = text.lstrip()
     if _looks_like_ndjson(text):
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
-                yield _ndjson_document(path, number, line)
+                yield NdjsonLine(path, number, line.encode("utf-8"))
         return
     if stripped.startswith(("{", "[")):
         yield from _split(path, parse_json(path, text), "json")

@@ -1,0 +1,148 @@
+"""The export-line fast path (``CaiLoader.load_line``) says exactly what the general path says about every
+line it takes, and leaves every line it cannot take whole to the general path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from iamlint.inventory import InventoryBuilder
+from iamlint.loaders.cai import _Interner, facts_from_asset, facts_from_export_line
+from iamlint.loaders.documents import Document, NdjsonLine, documents_from_text
+from iamlint.loaders.gcloud_policy import _binding, _plain_bindings
+from iamlint.loaders.shapes import Locations, Shape
+
+ROOT = Path(__file__).resolve().parent.parent
+CAI = Path(__file__).parent / "fixtures" / "cai"
+
+
+def _both_ways(path: Path) -> tuple[int, int]:
+    """Compare the two paths on every line of an export file; (lines, lines the fast path took)."""
+    fast_interner, general_interner = _Interner(), _Interner()
+    taken = 0
+    lines = path.read_bytes().splitlines()
+    for number, raw in enumerate(lines, start=1):
+        line = NdjsonLine(str(path), number, raw)
+        fast = facts_from_export_line(line, fast_interner)
+        document = line.document()
+        general = list(facts_from_asset(document, document.data, general_interner))
+        if fast is not None:
+            taken += 1
+            assert fast == general, f"line {number} of {path.name}"
+    return len(lines), taken
+
+
+@pytest.mark.parametrize("name", ["export-resource.ndjson", "export-iam-policy.ndjson"])
+def test_fixture_exports_take_the_fast_path_and_agree(name: str) -> None:
+    lines, taken = _both_ways(CAI / name)
+    # Both fixtures are well-formed gcloud asset export output, so every line is taken.
+    assert taken == lines > 0
+
+
+def test_generated_org_export_takes_the_fast_path_and_agrees(tmp_path: Path) -> None:
+    # The benchmark generator writes every asset type the model maps, with services, jobs, keys and roles.
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate_cai.py"),
+            *("--assets", "600", "--seed", "7", "--out", str(tmp_path)),
+        ],
+        check=True,
+    )
+    for name in ("resource.ndjson", "iam_policy.ndjson"):
+        lines, taken = _both_ways(tmp_path / name)
+        assert taken == lines > 0
+
+
+ASSET = {
+    "name": "//run.googleapis.com/projects/p/locations/us-central1/services/s",
+    "asset_type": "run.googleapis.com/Service",
+    "ancestors": ["projects/1", "organizations/2"],
+}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # the API's camelCase spelling
+        json.dumps({**ASSET, "assetType": ASSET["asset_type"], "resource": {"data": {}}}).encode(),
+        json.dumps({**ASSET, "iamPolicy": {"bindings": []}}).encode(),
+        # wrong shapes, whose errors the general path words
+        json.dumps({**ASSET, "name": "projects/p", "iam_policy": {}}).encode(),
+        json.dumps({**ASSET, "resource": {"data": ["not", "a", "mapping"]}}).encode(),
+        json.dumps({**ASSET, "resource": {"version": "v1"}}).encode(),
+        json.dumps({**ASSET, "resource": {"parent": 7, "data": {}}}).encode(),
+        json.dumps({**ASSET, "iam_policy": ["x"]}).encode(),
+        json.dumps({**ASSET, "ancestors": "projects/1"}).encode(),
+        # content the model does not read: counted by the general path with its content type
+        json.dumps({**ASSET, "org_policy": [{"constraint": "x"}]}).encode(),
+        # not an asset at all (a get-iam-policy document on one line)
+        b'{"bindings": [{"role": "roles/owner", "members": ["user:a@b.c"]}], "etag": "x"}',
+        # not JSON, not UTF-8
+        b'{"name": "//x", "asset_type": ',
+        b'{"name": "//run.googleapis.com/\xff", "asset_type": "x", "iam_policy": {}}',
+    ],
+)
+def test_lines_the_fast_path_leaves_to_the_general_one(raw: bytes) -> None:
+    assert facts_from_export_line(NdjsonLine("x.ndjson", 1, raw), _Interner()) is None
+
+
+def test_unmodelled_resource_data_is_not_read_but_counted() -> None:
+    raw = json.dumps(
+        {
+            "name": "//storage.googleapis.com/b",
+            "asset_type": "storage.googleapis.com/Bucket",
+            "resource": {"data": {"any": ["shape", {"at": "all"}]}},
+        }
+    ).encode()
+    facts = facts_from_export_line(NdjsonLine("x.ndjson", 3, raw), _Interner())
+    builder = InventoryBuilder()
+    builder.add_all(facts or [])
+    assert dict(builder.unknown_asset_types) == {"storage.googleapis.com/Bucket": 1}
+
+
+def _ndjson_document(data: object) -> Document:
+    """``data`` as the first line of an NDJSON file (two lines make one), parsed as export lines are."""
+    return next(documents_from_text("p.ndjson", json.dumps(data) + "\n{}\n"))
+
+
+def test_plain_bindings_match_the_checked_path() -> None:
+    policy = {
+        "version": 1,
+        "bindings": [
+            {"role": "roles/viewer", "members": ["user:a@example.com", "group:g@example.com"]},
+            {"role": "roles/editor", "members": ["serviceAccount:s@p.iam.gserviceaccount.com"]},
+        ],
+    }
+    document = _ndjson_document({"iam_policy": policy})
+    shape = Shape(document, document.data["iam_policy"], "iam_policy")
+    plain = _plain_bindings(shape, "//r", 1, Locations("p.ndjson", "//r"))
+    checked = [_binding(item, "//r", 1, Locations("p.ndjson", "//r"), []) for item in shape.items("bindings")]
+    assert plain == checked
+    assert len(plain or []) == 2
+
+
+def test_a_binding_with_a_condition_takes_the_checked_path() -> None:
+    policy = {
+        "bindings": [
+            {"role": "roles/viewer", "members": ["user:a@example.com"]},
+            {"role": "roles/editor", "members": ["user:a@example.com"], "condition": {"expression": "true"}},
+        ]
+    }
+    document = _ndjson_document(policy)
+    assert _plain_bindings(Shape(document, document.data), "//r", None, Locations("p.ndjson")) is None
+
+
+def test_ndjson_values_json_accepts_and_msgspec_does_not_are_read_as_json_reads_them() -> None:
+    documents = list(documents_from_text("n.ndjson", '{"a": NaN}\n{"b": 1e400}\n'))
+    assert documents[0].data["a"] != documents[0].data["a"]  # NaN
+    assert documents[1].data == {"b": float("inf")}
+
+
+def test_a_fact_of_an_unknown_type_is_an_error_not_dropped() -> None:
+    with pytest.raises(TypeError, match="not one of the model's facts"):
+        InventoryBuilder().add("a string")  # type: ignore[arg-type]
