@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from iamlint.findings import Finding, Severity
@@ -13,6 +14,7 @@ from iamlint.model import (
     Container,
     EnvVar,
     Principal,
+    PrincipalKind,
     SourceLocation,
     Workload,
     WorkloadKind,
@@ -25,6 +27,12 @@ SPANNER_INSTANCE_TYPE = "spanner.googleapis.com/Instance"
 SPANNER_DATABASE_TYPE = "spanner.googleapis.com/Database"
 RUN_SERVICE_TYPE = "run.googleapis.com/Service"
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+# Every kind of member but deleted and public ones, which rules of their own (IAM004, IAM002) report.
+ACCOUNT_KINDS = frozenset(PrincipalKind) - {
+    PrincipalKind.DELETED,
+    PrincipalKind.ALL_USERS,
+    PrincipalKind.ALL_AUTHENTICATED_USERS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,30 +44,86 @@ class Grant:
     # The binding's resource with its project written as the id, so that a policy read by project number
     # and one read by id report the same resource.
     resource: str
+    # Where the member is written (``binding.location_of(principal)``), worked out once per grant.
+    location: SourceLocation | None
 
     @property
     def role(self) -> str:
         return self.binding.role
 
-    @property
-    def location(self) -> SourceLocation | None:
-        return self.binding.location_of(self.principal)
+
+class GrantIndex:
+    """Every grant in input order, and where the grants of each (principal kind, role) are in it.
+
+    A rule about a few roles or kinds of member visits only those grants instead of walking all of them.
+    """
+
+    def __init__(self, inventory: Inventory) -> None:
+        every: list[Grant] = []
+        positions: dict[tuple[PrincipalKind, str], list[int]] = {}
+        for binding in inventory.bindings():
+            resource = inventory.canonical(binding.resource)
+            role = binding.role
+            members = binding.members
+            located = binding.member_locations
+            # What binding.location_of answers, without searching the members for each one; a member
+            # listed twice is located where it is listed first, which location_of knows how to find.
+            repeated = len(members) > 1 and len({principal.member for principal in members}) < len(members)
+            for index, principal in enumerate(members):
+                if repeated:
+                    location = binding.location_of(principal)
+                else:
+                    location = (located[index] if index < len(located) else None) or binding.location
+                key = (principal.kind, role)
+                found = positions.get(key)
+                if found is None:
+                    found = positions[key] = []
+                found.append(len(every))
+                every.append(Grant(binding, principal, resource, location))
+        self.all: tuple[Grant, ...] = tuple(every)
+        self._positions = positions
+
+    def where(
+        self,
+        kinds: Collection[PrincipalKind] | None = None,
+        role: Callable[[str], bool] | None = None,
+    ) -> list[Grant]:
+        """The grants to members of ``kinds`` of roles for which ``role`` holds, in input order.
+
+        ``role`` is asked once per distinct role and kind, not per grant.
+        """
+        chosen = [
+            found
+            for (kind, granted), found in self._positions.items()
+            if (kinds is None or kind in kinds) and (role is None or role(granted))
+        ]
+        if len(chosen) == 1:
+            positions: Iterable[int] = chosen[0]
+        else:
+            positions = sorted(itertools.chain.from_iterable(chosen))
+        every = self.all
+        return [every[position] for position in positions]
+
+
+def grant_index(inventory: Inventory) -> GrantIndex:
+    """Built once per inventory and shared: a dozen rules ask, and an org export has millions of grants."""
+    return inventory.shared("rules.grant_index", lambda: GrantIndex(inventory))
 
 
 def grants(inventory: Inventory) -> Sequence[Grant]:
-    """Every (binding, member) once, where the binding is written, in input order.
+    """Every (binding, member) once, where the binding is written, in input order."""
+    return grant_index(inventory).all
 
-    Built once per inventory and shared: a dozen rules walk every grant, and an org export has millions.
-    """
 
-    def build() -> tuple[Grant, ...]:
-        return tuple(
-            Grant(binding, principal, inventory.canonical(binding.resource))
-            for binding in inventory.bindings()
-            for principal in binding.members
-        )
-
-    return inventory.shared("rules.grants", build)
+def grants_where(
+    inventory: Inventory,
+    *,
+    kinds: Collection[PrincipalKind] | None = None,
+    role: Callable[[str], bool] | None = None,
+) -> list[Grant]:
+    """The grants of :func:`grants` to members of ``kinds`` of roles for which ``role`` holds, in input
+    order (see :meth:`GrantIndex.where`)."""
+    return grant_index(inventory).where(kinds, role)
 
 
 def describe(name: str) -> str:
@@ -107,7 +171,13 @@ def grant_finding(rule: Rule, grant: Grant, message: str, severity: Severity | N
 
 def is_hierarchy_level(inventory: Inventory, name: str) -> bool:
     """Organization, folder or project (an unbound policy counts as a project)."""
-    return inventory.resource_type(name) in HIERARCHY_TYPES
+    # Asked per grant; a name the inputs do not describe is typed by matching patterns, so each answer is
+    # worked out once per run.
+    levels: dict[str, bool] = inventory.shared("rules.hierarchy_levels", dict)
+    level = levels.get(name)
+    if level is None:
+        level = levels[name] = inventory.resource_type(name) in HIERARCHY_TYPES
+    return level
 
 
 def inheritance(effective: EffectiveBinding) -> str:
@@ -120,9 +190,28 @@ def inheritance(effective: EffectiveBinding) -> str:
 
 def known_resources(inventory: Inventory) -> list[str]:
     """Every resource the inputs name: described resources, policy holders and workloads."""
+    return sorted(_known_names(inventory))
+
+
+def _known_names(inventory: Inventory) -> set[str]:
     names = set(inventory.resources) | set(inventory.resources_with_policies())
     names.update(inventory.canonical(workload.name) for workload in inventory.workloads)
-    return sorted(names)
+    return names
+
+
+def known_resources_of_type(inventory: Inventory, *asset_types: str) -> list[str]:
+    """The :func:`known_resources` of any of ``asset_types``, sorted."""
+
+    def build() -> dict[str | None, list[str]]:
+        by_type: dict[str | None, list[str]] = {}
+        for name in _known_names(inventory):
+            by_type.setdefault(inventory.resource_type(name), []).append(name)
+        return by_type
+
+    # Several rules look for a type or two among every resource of an org export: one pass serves all,
+    # and only what they ask for is sorted.
+    by_type = inventory.shared("rules.known_resources_by_type", build)
+    return sorted(itertools.chain.from_iterable(by_type.get(asset_type, ()) for asset_type in asset_types))
 
 
 class Below:
@@ -135,25 +224,37 @@ class Below:
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
         self._index: dict[str, set[str]] = {}
+        # Many items live in one resource, and many grants ask about one resource: each chain of ancestors
+        # and each answer is worked out once.
+        self._chains: dict[str, tuple[str, ...]] = {}
+        self._answers: dict[str, tuple[str, ...]] = {}
 
     def add(self, at: str, item: str) -> None:
-        for node in [self._inventory.canonical(at), *self._inventory.ancestors(at)]:
+        chain = self._chains.get(at)
+        if chain is None:
+            chain = self._chains[at] = (self._inventory.canonical(at), *self._inventory.ancestors(at))
+        for node in chain:
             self._index.setdefault(node, set()).add(item)
+        self._answers.clear()
 
-    def under(self, name: str) -> list[str]:
-        return sorted(self._index.get(self._inventory.canonical(name), ()))
+    def under(self, name: str) -> Sequence[str]:
+        """Sorted."""
+        answer = self._answers.get(name)
+        if answer is None:
+            answer = self._answers[name] = tuple(sorted(self._index.get(self._inventory.canonical(name), ())))
+        return answer
 
     @classmethod
     def resources_of_type(cls, inventory: Inventory, asset_type: str) -> Below:
         index = cls(inventory)
-        for name in known_resources(inventory):
-            if inventory.resource_type(name) == asset_type:
-                index.add(name, name)
+        for name in known_resources_of_type(inventory, asset_type):
+            index.add(name, name)
         return index
 
 
-def listing(items: Sequence[str], limit: int = 3) -> str:
-    shown = ", ".join(items[:limit])
+def listing(items: Sequence[str], limit: int = 3, show: Callable[[str], str] | None = None) -> str:
+    """The first ``limit`` items (each passed through ``show``, if given) and how many more there are."""
+    shown = ", ".join(map(show, items[:limit]) if show else items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 

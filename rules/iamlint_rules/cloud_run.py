@@ -17,13 +17,13 @@ from iamlint_rules._common import (
     describe,
     env_entries,
     grant_finding,
-    grants,
+    grants_where,
     matches_any,
     string_list,
     workload_kind,
 )
 from iamlint_rules._examples import knative_service, sa
-from iamlint_rules.iam import is_public_invoker_of_service
+from iamlint_rules.iam import PUBLIC_KINDS, RUN_INVOKER, is_public_invoker_of_service
 from iamlint_rules.service_accounts import credential_in_env
 
 _SERVICE = "//run.googleapis.com/projects/acme-shop-prod/locations/europe-west1/services/storefront"
@@ -81,8 +81,8 @@ class PublicCloudRunService(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         allow = options["allow"]
-        for grant in grants(inventory):
-            if not grant.principal.is_public or not is_public_invoker_of_service(inventory, grant.binding):
+        for grant in grants_where(inventory, kinds=PUBLIC_KINDS, role=RUN_INVOKER.__eq__):
+            if not is_public_invoker_of_service(inventory, grant.binding):
                 continue
             names = {grant.resource, inventory.canonical(grant.resource)}
             if any(matches_any(name, allow) or matches_any(short_name(name), allow) for name in names):
@@ -161,11 +161,16 @@ class PlaintextSecretInEnv(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        # Workloads of an org export repeat the same few variable names thousands of times.
+        secret_names: dict[str, bool] = {}
         for entry in env_entries(inventory):
             env = entry.env
+            if not env.value:
+                continue
+            if env.name not in secret_names:
+                secret_names[env.name] = looks_like_secret(env.name)
             if (
-                not env.value
-                or not looks_like_secret(env.name)
+                not secret_names[env.name]
                 or credential_in_env(env) is not None
                 or matches_any(env.name, options["allowed_names"])
             ):

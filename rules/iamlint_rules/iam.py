@@ -14,6 +14,7 @@ from iamlint.inventory import EffectiveBinding, Inventory
 from iamlint.model import Binding, PrincipalKind
 from iamlint.rule import Options, Rule
 from iamlint_rules._common import (
+    ACCOUNT_KINDS,
     BASIC_ROLES,
     RUN_SERVICE_TYPE,
     condition_detail,
@@ -21,7 +22,7 @@ from iamlint_rules._common import (
     condition_note,
     describe,
     grant_finding,
-    grants,
+    grants_where,
     inheritance,
     is_hierarchy_level,
     matches_any,
@@ -68,15 +69,11 @@ class BasicRole(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
-        for grant in grants(inventory):
+        allowed = options["allowed_members"]
+        # a deleted member is IAM004's, a public one IAM002's
+        for grant in grants_where(inventory, kinds=ACCOUNT_KINDS, role=BASIC_ROLES.__contains__):
             principal = grant.principal
-            if (
-                grant.role not in BASIC_ROLES
-                # a deleted member is IAM004's, a public one IAM002's
-                or principal.kind is PrincipalKind.DELETED
-                or principal.is_public
-                or matches_any(principal.member, options["allowed_members"])
-            ):
+            if allowed and matches_any(principal.member, allowed):
                 continue
             agent = " (a Google-managed service agent)" if is_service_agent(principal.member) else ""
             yield self.finding(
@@ -98,6 +95,9 @@ RUN_INVOKER = "roles/run.invoker"
 def is_public_invoker_of_service(inventory: Inventory, binding: Binding) -> bool:
     """``roles/run.invoker`` on a Cloud Run service: RUN001 judges that, IAM002 leaves it alone."""
     return binding.role == RUN_INVOKER and inventory.resource_type(binding.resource) == RUN_SERVICE_TYPE
+
+
+PUBLIC_KINDS = (PrincipalKind.ALL_USERS, PrincipalKind.ALL_AUTHENTICATED_USERS)
 
 
 class PublicPrincipal(Rule):
@@ -128,8 +128,8 @@ class PublicPrincipal(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
-        for grant in grants(inventory):
-            if not grant.principal.is_public or is_public_invoker_of_service(inventory, grant.binding):
+        for grant in grants_where(inventory, kinds=PUBLIC_KINDS):
+            if is_public_invoker_of_service(inventory, grant.binding):
                 continue
             who = (
                 "anyone on the internet"
@@ -192,19 +192,17 @@ class ExternalPrincipal(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         allowed = [d.lower() for d in [*inventory.settings.allowed_domains, *options["allowed_domains"]]]
-        for grant in grants(inventory):
+        # Members recur across an org export's grants: each one's domain is judged once.
+        verdicts: dict[tuple[PrincipalKind, str], tuple[str, str] | None] = {}
+        for grant in grants_where(inventory, kinds=_EXTERNAL_KINDS):
             principal = grant.principal
-            domain = principal.domain
-            if principal.kind not in _EXTERNAL_KINDS or not domain:
+            key = (principal.kind, principal.value)
+            if key not in verdicts:
+                verdicts[key] = _external(principal.domain, allowed)
+            verdict = verdicts[key]
+            if verdict is None:
                 continue
-            if allowed:
-                if domain_allowed(domain, allowed):
-                    continue
-                why = f"outside your domains ({', '.join(allowed)})"
-            elif domain in CONSUMER_DOMAINS:
-                why = "a personal Google account, outside any organisation's control"
-            else:
-                continue
+            domain, why = verdict
             yield self.finding(
                 f"{principal.member} holds {grant.role} on {describe(grant.resource)}"
                 f"{condition_note(grant.binding)}; {domain} is {why}. Grant the role to an account or group "
@@ -215,6 +213,19 @@ class ExternalPrincipal(Rule):
                 location=grant.location,
                 detail=condition_detail(grant.binding),
             )
+
+
+def _external(domain: str | None, allowed: list[str]) -> tuple[str, str] | None:
+    """(domain, why it is external) for IAM003, or None when the domain is fine."""
+    if not domain:
+        return None
+    if allowed:
+        if domain_allowed(domain, allowed):
+            return None
+        return domain, f"outside your domains ({', '.join(allowed)})"
+    if domain in CONSUMER_DOMAINS:
+        return domain, "a personal Google account, outside any organisation's control"
+    return None
 
 
 class DeletedPrincipal(Rule):
@@ -247,9 +258,7 @@ class DeletedPrincipal(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
-        for grant in grants(inventory):
-            if grant.principal.kind is not PrincipalKind.DELETED:
-                continue
+        for grant in grants_where(inventory, kinds=(PrincipalKind.DELETED,)):
             yield grant_finding(
                 self,
                 grant,
@@ -326,10 +335,8 @@ class BroadFederatedPrincipal(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         broad = set(options["broad_attributes"])
-        for grant in grants(inventory):
+        for grant in grants_where(inventory, kinds=(PrincipalKind.PRINCIPAL_SET,)):
             member = grant.principal.member
-            if grant.principal.kind is not PrincipalKind.PRINCIPAL_SET:
-                continue
             whole = _WHOLE_POOL.match(member)
             attribute = _ATTRIBUTE_SET.match(member)
             if whole:
@@ -446,6 +453,8 @@ class ConditionProblem(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         for binding in inventory.bindings():
+            if not binding.is_conditional:
+                continue  # nothing to check, and most bindings of an org export are like this
             resource = inventory.canonical(binding.resource)
             for kind, problem in condition_problems(binding, inventory.settings.now):
                 yield self.finding(
@@ -456,8 +465,7 @@ class ConditionProblem(Rule):
                     location=binding.location,
                     detail=f"{kind}: {condition_detail(binding)}",
                 )
-            if binding.is_conditional:
-                yield from self._moot(inventory, binding, resource)
+            yield from self._moot(inventory, binding, resource)
 
     def _moot(self, inventory: Inventory, binding: Binding, resource: str) -> Iterator[Finding]:
         for principal in binding.members:
@@ -507,10 +515,8 @@ class UserGrantedDirectly(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
-        for grant in grants(inventory):
-            if grant.principal.kind is not PrincipalKind.USER or not is_hierarchy_level(
-                inventory, grant.resource
-            ):
+        for grant in grants_where(inventory, kinds=(PrincipalKind.USER,)):
+            if not is_hierarchy_level(inventory, grant.resource):
                 continue
             yield grant_finding(
                 self,

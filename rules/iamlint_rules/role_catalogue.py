@@ -39,13 +39,16 @@ class UnknownRole(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         roles = catalogue()
+        # An org export names a few hundred roles in a million bindings: each is judged once.
+        judged: dict[str, bool] = {}
         for binding in inventory.bindings():
             role = binding.role
-            if not roles.covers(role):
+            if role not in judged:
+                known = roles.get(role)
+                judged[role] = roles.covers(role) and (known is None or known.deleted)
+            if not judged[role]:
                 continue
             info = roles.get(role)
-            if info is not None and not info.deleted:
-                continue
             resource = inventory.canonical(binding.resource)
             if info is not None:
                 problem = f"{role} was deleted from the predefined roles ({roles.origin})"

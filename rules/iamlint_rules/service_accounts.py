@@ -23,6 +23,7 @@ from iamlint.model import (
 from iamlint.roles import permissions_of
 from iamlint.rule import Options, Rule
 from iamlint_rules._common import (
+    ACCOUNT_KINDS,
     BASIC_ROLES,
     Below,
     condition_detail,
@@ -30,7 +31,7 @@ from iamlint_rules._common import (
     describe,
     env_entries,
     grant_finding,
-    grants,
+    grants_where,
     is_hierarchy_level,
     listing,
     matches_any,
@@ -99,8 +100,10 @@ class SharedServiceAccount(Rule):
                 unique.setdefault(inventory.canonical(workload.name), workload)
             if len(unique) < 2:
                 continue
-            for name, workload in sorted(unique.items()):
-                others = [describe(other) for other in sorted(unique) if other != name]
+            names = sorted(unique)
+            for name in names:
+                workload = unique[name]
+                others = [describe(other) for other in names if other != name]
                 yield self.finding(
                     f"{workload_kind(workload)} {describe(name)} runs as {account_label(workload)}, which is "
                     f"also the identity of {listing(others)}: each can use every role granted for the others "
@@ -233,9 +236,10 @@ def credential_in_env(env: EnvVar) -> str | None:
     if env.name.upper() == CREDENTIALS_VARIABLE:
         return f"sets {CREDENTIALS_VARIABLE}, so the container authenticates with a key file"
     value = env.value or ""
-    if _PRIVATE_KEY.search(value):
+    # Each pattern needs a fixed substring; looking for it first spares the search in almost every value.
+    if "PRIVATE KEY-----" in value and _PRIVATE_KEY.search(value):
         return "holds a private key in its value"
-    if _KEY_JSON.search(value):
+    if "service_account" in value and _KEY_JSON.search(value):
         return "holds a service account key (JSON) in its value"
     return None
 
@@ -359,22 +363,24 @@ class ServiceAccountAdminRole(Rule):
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         # What each role grants, worked out once: an org export grants the same roles a million times.
         granted_by_role: dict[str, list[str]] = {}
-        for grant in grants(inventory):
-            role = grant.role
+
+        def administrative(role: str) -> bool:
             if (
-                not grant.principal.is_service_account
-                or role in BASIC_ROLES
+                role in BASIC_ROLES
                 or role.startswith("roles/spanner.")
-                or is_service_agent(grant.principal.member)
                 or matches_any(role, options["allowed_roles"])
             ):
-                continue
+                return False
             # By name, else by what the role grants (a custom role, or any role in the catalogue).
-            if role not in granted_by_role:
-                granted_by_role[role] = [] if is_admin_role(role) else admin_permissions(inventory, role)
-            granted = granted_by_role[role]
-            if not is_admin_role(role) and not granted:
+            admin = is_admin_role(role)
+            granted_by_role[role] = [] if admin else admin_permissions(inventory, role)
+            return admin or bool(granted_by_role[role])
+
+        for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT, role=administrative):
+            role = grant.role
+            if is_service_agent(grant.principal.member):
                 continue
+            granted = granted_by_role[role]
             why = f" (it grants {listing(granted, 3)})" if granted else ""
             yield self.finding(
                 f"service account {grant.principal.email} holds the administrative role {role}{why} on "
@@ -388,6 +394,7 @@ class ServiceAccountAdminRole(Rule):
             )
 
 
+_SERVICE_ACCOUNT = (PrincipalKind.SERVICE_ACCOUNT,)
 IMPERSONATION_ROLES = ("roles/iam.serviceAccountUser", "roles/iam.serviceAccountTokenCreator")
 
 
@@ -429,16 +436,10 @@ class ImpersonationRoleTooBroad(Rule):
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         roles = set(options["roles"])
         accounts_under: Below | None = None
-        for grant in grants(inventory):
+        # a deleted member is IAM004's, a public one IAM002's
+        for grant in grants_where(inventory, kinds=ACCOUNT_KINDS, role=roles.__contains__):
             principal = grant.principal
-            if (
-                grant.role not in roles
-                or not is_hierarchy_level(inventory, grant.resource)
-                # a deleted member is IAM004's, a public one IAM002's
-                or principal.kind is PrincipalKind.DELETED
-                or principal.is_public
-                or is_service_agent(principal.member)
-            ):
+            if not is_hierarchy_level(inventory, grant.resource) or is_service_agent(principal.member):
                 continue
             accounts_under = accounts_under or _accounts_index(inventory)
             accounts = accounts_under.under(grant.resource)
@@ -496,9 +497,10 @@ class CrossEnvironmentServiceAccount(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        environments = _Environments(inventory)
         for workload in inventory.workloads:
             email = workload.service_account
-            mismatch = _environments(inventory, workload.project, email)
+            mismatch = environments.mismatch(workload.project, email)
             if mismatch is None:
                 continue
             (own_env, own_project), (other_env, other_project) = mismatch
@@ -511,12 +513,15 @@ class CrossEnvironmentServiceAccount(Rule):
                 principal=service_account_member(email),
                 location=_identity_location(workload),
             )
-        for grant in grants(inventory):
+        projects: dict[str, str | None] = {}
+        for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT):
             member_email = grant.principal.email
-            project = project_of_name(grant.resource)
-            if not grant.principal.is_service_account or member_email is None or project is None:
+            if grant.resource not in projects:
+                projects[grant.resource] = project_of_name(grant.resource)
+            project = projects[grant.resource]
+            if member_email is None or project is None:
                 continue
-            mismatch = _environments(inventory, project, member_email)
+            mismatch = environments.mismatch(project, member_email)
             if mismatch is None:
                 continue
             (own_env, own_project), (other_env, other_project) = mismatch
@@ -530,20 +535,36 @@ class CrossEnvironmentServiceAccount(Rule):
             )
 
 
-def _environments(
-    inventory: Inventory, project: str, email: str
-) -> tuple[tuple[str, str], tuple[str, str]] | None:
-    """((environment, project id) of the resource, (environment, project id) of the account) when they differ."""
-    if is_service_agent(email):
-        return None
-    account_project = inventory.service_account_project(email)
-    if account_project is None:
-        return None
-    own = inventory.environment_of(project)
-    other = inventory.environment_of(account_project)
-    if own is None or other is None or own == other:
-        return None
-    return (own, inventory.project_id(project)), (other, account_project)
+class _Environments:
+    """Environments of resources and of the service accounts used there (SA007)."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self._inventory = inventory
+        # An org export grants the same accounts again and again: each one's environment is found once.
+        self._accounts: dict[str, tuple[str, str] | None] = {}
+
+    def _account(self, email: str) -> tuple[str, str] | None:
+        """(environment, project id) of the account's project, when known (service agents have none)."""
+        if email not in self._accounts:
+            account_project = (
+                None if is_service_agent(email) else self._inventory.service_account_project(email)
+            )
+            environment = self._inventory.environment_of(account_project) if account_project else None
+            self._accounts[email] = (
+                (environment, account_project) if environment and account_project else None
+            )
+        return self._accounts[email]
+
+    def mismatch(self, project: str, email: str) -> tuple[tuple[str, str], tuple[str, str]] | None:
+        """((environment, project id) of ``project``, (environment, project id) of the account) when they
+        differ."""
+        other = self._account(email)
+        if other is None:
+            return None
+        own = self._inventory.environment_of(project)
+        if own is None or own == other[0]:
+            return None
+        return (own, self._inventory.project_id(project)), other
 
 
 RULES: tuple[Rule, ...] = (

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from iamlint.findings import Finding, Severity
 from iamlint.identities import is_service_agent
 from iamlint.inventory import Inventory
-from iamlint.model import PROJECT_PREFIX, SourceLocation, project_of_name
+from iamlint.model import PROJECT_PREFIX, PrincipalKind, SourceLocation, project_of_name
 from iamlint.roles import catalogue as role_catalogue
 from iamlint.roles import custom_role
 from iamlint.rule import Options, Rule
@@ -21,8 +21,8 @@ from iamlint_rules._common import (
     condition_note,
     describe,
     grant_finding,
-    grants,
-    known_resources,
+    grants_where,
+    known_resources_of_type,
     listing,
     matches_any,
     string_list,
@@ -111,6 +111,16 @@ def broad_spanner_role(inventory: Inventory, role: str) -> str | None:
     return f"{kind} with Spanner permissions beyond data access ({listing(excess, 4)})"
 
 
+_SERVICE_ACCOUNT = (PrincipalKind.SERVICE_ACCOUNT,)
+
+
+def databases_below(inventory: Inventory) -> Below:
+    """The Spanner databases under each resource; SP001 and SP002 share one index."""
+    return inventory.shared(
+        "rules.spanner.databases_below", lambda: Below.resources_of_type(inventory, SPANNER_DATABASE_TYPE)
+    )
+
+
 class OverBroadSpannerRole(Rule):
     id = "SP001"
     name = "over-broad-spanner-role"
@@ -152,21 +162,20 @@ class OverBroadSpannerRole(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
-        databases_under: Below | None = None
         # One verdict per role: an org export grants the same few hundred roles a million times.
         verdicts: dict[str, str | None] = {}
-        for grant in grants(inventory):
-            if not grant.principal.is_service_account or is_service_agent(grant.principal.member):
+
+        def broad(role: str) -> bool:
+            allowed = matches_any(role, options["allowed_roles"])
+            verdicts[role] = None if allowed else broad_spanner_role(inventory, role)
+            return verdicts[role] is not None
+
+        for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT, role=broad):
+            if is_service_agent(grant.principal.member):
                 continue
-            if grant.role not in verdicts:
-                allowed = matches_any(grant.role, options["allowed_roles"])
-                verdicts[grant.role] = None if allowed else broad_spanner_role(inventory, grant.role)
             why = verdicts[grant.role]
-            if why is None:
-                continue
-            databases_under = databases_under or Below.resources_of_type(inventory, SPANNER_DATABASE_TYPE)
-            databases = databases_under.under(grant.resource)
-            reach = f" It reaches {listing([describe(d) for d in databases])}." if len(databases) > 1 else ""
+            databases = databases_below(inventory).under(grant.resource)
+            reach = f" It reaches {listing(databases, show=describe)}." if len(databases) > 1 else ""
             yield grant_finding(
                 self,
                 grant,
@@ -202,21 +211,20 @@ class SpannerAccessAboveDatabase(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
-        databases_under: Below | None = None
-        for grant in grants(inventory):
-            if (
-                grant.role not in DATA_SPANNER_ROLES
-                or not grant.principal.is_service_account
-                or is_service_agent(grant.principal.member)
-            ):
+        levels: dict[str, str | None] = {}
+        for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT, role=DATA_SPANNER_ROLES.__contains__):
+            if is_service_agent(grant.principal.member):
                 continue
-            level = inventory.resource_type(grant.resource)
+            if grant.resource not in levels:
+                levels[grant.resource] = inventory.resource_type(grant.resource)
+            level = levels[grant.resource]
             if level not in HIERARCHY_TYPES and level != SPANNER_INSTANCE_TYPE:
                 continue
-            databases_under = databases_under or Below.resources_of_type(inventory, SPANNER_DATABASE_TYPE)
-            databases = [describe(d) for d in databases_under.under(grant.resource)]
+            databases = databases_below(inventory).under(grant.resource)
             reach = (
-                f"every database below it ({listing(databases)})" if databases else "every database below it"
+                f"every database below it ({listing(databases, show=describe)})"
+                if databases
+                else "every database below it"
             )
             yield grant_finding(
                 self,
@@ -302,23 +310,31 @@ class SpannerDataAccessLogsOff(Rule):
 def _projects_using_spanner(inventory: Inventory) -> dict[str, tuple[str, SourceLocation | None]]:
     """Canonical project name -> (why it counts as using Spanner, where that was seen)."""
     found: dict[str, tuple[str, SourceLocation | None]] = {}
+    # The project of each resource named, once: a project's resources and grants all name it.
+    projects: dict[str, str | None] = {}
 
-    def note(name: str, why: str, location: SourceLocation | None) -> None:
-        project = project_of_name(name)
-        if project is not None:
-            found.setdefault(PROJECT_PREFIX + inventory.project_id(project), (why, location))
+    def project_of(name: str) -> str | None:
+        if name not in projects:
+            project = project_of_name(name)
+            projects[name] = None if project is None else PROJECT_PREFIX + inventory.project_id(project)
+        return projects[name]
 
-    for name in known_resources(inventory):
-        if inventory.resource_type(name) in (SPANNER_INSTANCE_TYPE, SPANNER_DATABASE_TYPE):
-            note(name, f"{describe(name)} is in it", _resource_location(inventory, name))
-    for grant in grants(inventory):
-        if grant.role.startswith("roles/spanner."):
-            note(
-                grant.resource,
+    for name in known_resources_of_type(inventory, SPANNER_INSTANCE_TYPE, SPANNER_DATABASE_TYPE):
+        project = project_of(name)
+        if project is not None and project not in found:
+            found[project] = (f"{describe(name)} is in it", _resource_location(inventory, name))
+    for grant in grants_where(inventory, role=_is_spanner_role):
+        project = project_of(grant.resource)
+        if project is not None and project not in found:
+            found[project] = (
                 f"{grant.role} is granted on {describe(grant.resource)}",
                 grant.binding.location,
             )
     return found
+
+
+def _is_spanner_role(role: str) -> bool:
+    return role.startswith("roles/spanner.")
 
 
 def _resource_location(inventory: Inventory, name: str) -> SourceLocation | None:
