@@ -12,9 +12,11 @@ import pytest
 
 from iamlint.inventory import InventoryBuilder
 from iamlint.loaders.cai import _Interner, facts_from_asset, facts_from_export_line
+from iamlint.loaders.cloud_run import _checked_env, _plain_env
 from iamlint.loaders.documents import Document, NdjsonLine, documents_from_text
 from iamlint.loaders.gcloud_policy import _binding, _plain_bindings
 from iamlint.loaders.shapes import Locations, Shape
+from iamlint.model import SourceLocation
 
 ROOT = Path(__file__).resolve().parent.parent
 CAI = Path(__file__).parent / "fixtures" / "cai"
@@ -146,3 +148,40 @@ def test_ndjson_values_json_accepts_and_msgspec_does_not_are_read_as_json_reads_
 def test_a_fact_of_an_unknown_type_is_an_error_not_dropped() -> None:
     with pytest.raises(TypeError, match="not one of the model's facts"):
         InventoryBuilder().add("a string")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("secret_key", "env"),
+    [
+        ("valueFrom", [{"name": "A", "value": "1"}, {"name": "B"}, {"name": "C", "value": None}]),
+        ("valueFrom", [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db", "key": "3"}}}]),
+        ("valueFrom", [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db"}}}]),
+        ("valueFrom", [{"name": "DB", "valueFrom": {"secretKeyRef": None}}]),
+        ("valueFrom", [{"name": "DB", "valueFrom": {"configMapKeyRef": {"name": "c"}}}]),
+        ("valueFrom", [{"name": "DB", "valueFrom": None}]),
+        ("valueSource", [{"name": "DB", "valueSource": {"secretKeyRef": {"secret": "db", "version": "2"}}}]),
+        ("valueFrom", []),
+    ],
+)
+def test_plain_env_vars_match_the_checked_path(secret_key: str, env: list[object]) -> None:
+    container = Shape(_ndjson_document({"env": env}), {"env": env}, "containers[0]")
+    location = SourceLocation("p.ndjson", 1)
+    plain = _plain_env(env, secret_key, location)
+    assert plain is not None
+    assert plain == _checked_env(container, secret_key=secret_key)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"name": "A"},
+        [{"name": "A", "value": 3}],
+        [{"name": 3}],
+        [{"value": "x"}],
+        [{"name": "DB", "valueFrom": "db"}],
+        [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": 3}}}],
+        ["A=1"],
+    ],
+)
+def test_env_vars_that_need_a_closer_look_take_the_checked_path(env: object) -> None:
+    assert _plain_env(env, "valueFrom", SourceLocation("p.ndjson", 1)) is None

@@ -160,6 +160,16 @@ def _adder_for(fact: object) -> Callable[[InventoryBuilder, Any], None]:
 
 def _merge_resource(known: Resource, new: Resource) -> Resource:
     """Two inputs may describe one resource (a resource export and an iam-policy export): keep both."""
+    if (
+        (known.parent or not new.parent)
+        and (known.location or not new.location)
+        and (known.project_id or not new.project_id)
+        and (known.project_number or not new.project_number)
+        and (known.ancestors or not new.ancestors)
+        and new.labels.keys() <= known.labels.keys()
+    ):
+        # The usual case in an org export: the iam-policy line adds nothing the resource line did not say.
+        return known
     return replace(
         known,
         parent=known.parent or new.parent,
@@ -405,15 +415,21 @@ def _project_segment(full_name: str) -> str | None:
 
 
 _PARENT_SUFFIXES = (
-    # (segments the child adds, asset kind) for names whose parent is named inside them
-    re.compile(r"^(//spanner\.googleapis\.com/projects/[^/]+/instances/[^/]+)/(databases|backups)/[^/]+$"),
+    # (service prefix, pattern) for names whose parent is named inside them; the prefix spares most names
+    # the regular expression.
+    (
+        "//spanner.googleapis.com/",
+        re.compile(
+            r"^(//spanner\.googleapis\.com/projects/[^/]+/instances/[^/]+)/(databases|backups)/[^/]+$"
+        ),
+    ),
 )
 
 
 def derived_parent(full_name: str) -> str | None:
     """The parent implied by a full name: database -> instance -> project; any project-scoped -> project."""
-    for pattern in _PARENT_SUFFIXES:
-        match = pattern.match(full_name)
+    for prefix, pattern in _PARENT_SUFFIXES:
+        match = pattern.match(full_name) if full_name.startswith(prefix) else None
         if match:
             return match.group(1)
     if full_name.startswith(CRM):

@@ -358,8 +358,12 @@ def project_of_name(full_name: str, *, leading_only: bool = False) -> str | None
     if full_name.startswith(UNBOUND_PROJECT_PREFIX):
         # The unbound project is named after a file path, which may contain slashes.
         return full_name.removeprefix(PROJECT_PREFIX)
+    if leading_only:
+        # Asked for every asset of an org export: no split of the whole name.
+        kind, sep, rest = short_name(full_name).partition("/")
+        return rest.partition("/")[0] if kind == "projects" and sep else None
     parts = short_name(full_name).split("/")
-    for index in range(1 if leading_only else len(parts) - 1):
+    for index in range(len(parts) - 1):
         if index + 1 < len(parts) and parts[index] == "projects":
             return parts[index + 1]
     return None

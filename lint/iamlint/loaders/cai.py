@@ -341,6 +341,11 @@ def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] 
     ):
         return None
     asset_type = sys.intern(asset.asset_type)
+    if asset.iam_policy is None and asset_type not in _MAPPINGS:
+        # Most of an organisation: a resource of a type no rule reads, only counted.
+        ancestors, fresh = interner.chain(asset.ancestors)
+        unknown = UnknownAsset(asset_type, asset.name, SourceLocation(line.path, line.number, asset.name))
+        return [*_chain_facts(ancestors), unknown] if fresh else [unknown]
     document = Document(line.path, None, line.number, "ndjson")
     checked_resource: tuple[str | None, Shape | None] | None = None
     if resource is not None:

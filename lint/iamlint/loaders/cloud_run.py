@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from iamlint.loaders import LoadContext
-from iamlint.loaders.documents import Document
+from iamlint.loaders.documents import Document, line_of
 from iamlint.loaders.shapes import Locations, Shape
 from iamlint.model import (
     Container,
     EnvVar,
     Fact,
+    SourceLocation,
     Workload,
     WorkloadKind,
     compute_default_account,
@@ -43,19 +45,25 @@ def _identity(project: str, explicit: str | None) -> tuple[str, bool]:
 
 
 def _env(container: Shape, *, secret_key: str) -> tuple[EnvVar, ...]:
+    listed = container.raw("env")
+    if line_of(listed) is None:  # no per-item lines to keep
+        plain = _plain_env(listed, secret_key, container.location())
+        if plain is not None:
+            return plain
+    return _checked_env(container, secret_key=secret_key)
+
+
+def _checked_env(container: Shape, *, secret_key: str) -> tuple[EnvVar, ...]:
+    listed = container.raw("env")
     variables = []
     located = Locations(container.document.path or None)
-    listed = container.raw("env")
     for index, item in enumerate(container.items("env")):
         name = item.string("name", required=True) or ""
         secret_ref = None
         source = item.mapping(secret_key) if item.has(secret_key) else None
         if source is not None and source.has("secretKeyRef"):
             ref = source.mapping("secretKeyRef")
-            # Knative: {name, key}; v2: {secret, version}
-            secret = ref.string("name", "secret") or ""
-            version = ref.string("key", "version") or "latest"
-            secret_ref = f"{secret}:{version}"
+            secret_ref = _secret_ref(ref.string("name", "secret"), ref.string("key", "version"))
         variables.append(
             EnvVar(
                 name=name,
@@ -65,6 +73,53 @@ def _env(container: Shape, *, secret_key: str) -> tuple[EnvVar, ...]:
             )
         )
     return tuple(variables)
+
+
+def _secret_ref(secret: str | None, version: str | None) -> str:
+    # Knative: {name, key}; v2: {secret, version}
+    return f"{secret or ''}:{version or 'latest'}"
+
+
+class _NeedsShape(Exception):
+    """A value a plain read cannot take as it is: the checked path reads it (and words any error)."""
+
+
+def _plain_env(listed: object, secret_key: str, location: SourceLocation) -> tuple[EnvVar, ...] | None:
+    """Env vars read without line numbers (an asset export) when every one is plain strings: built straight
+    from the dicts, since an organisation has tens of thousands of services. None when any needs the
+    checked path (a wrong type, a number where a string is expected)."""
+    try:
+        return tuple(_plain_env_var(item, secret_key, location) for item in _plain(listed, list) or ())
+    except _NeedsShape:
+        return None
+
+
+def _plain_env_var(node: object, secret_key: str, location: SourceLocation) -> EnvVar:
+    item: dict[str, Any] | None = _plain(node, dict)
+    name = _plain_string(item or {}, "name")
+    if item is None or name is None:
+        raise _NeedsShape
+    secret_ref = None
+    source = _plain(item.get(secret_key), dict)
+    if source is not None and "secretKeyRef" in source:
+        ref = _plain(source["secretKeyRef"], dict) or {}
+        secret_ref = _secret_ref(_plain_string(ref, "name", "secret"), _plain_string(ref, "key", "version"))
+    return EnvVar(name=name, value=_plain_string(item, "value"), secret_ref=secret_ref, location=location)
+
+
+def _plain(value: Any, kind: type) -> Any:
+    """``value`` when it is null or exactly of ``kind``."""
+    if value is not None and type(value) is not kind:
+        raise _NeedsShape
+    return value
+
+
+def _plain_string(node: dict[str, Any], *keys: str) -> Any:
+    """Shape.string's answer where the first present key holds a string or null."""
+    for key in keys:
+        if key in node:
+            return _plain(node[key], str)
+    return None
 
 
 def _containers(spec: Shape, *, secret_key: str) -> tuple[Container, ...]:
@@ -146,9 +201,9 @@ def is_knative(data: object) -> bool:
 def is_v2(data: object) -> bool:
     return (
         isinstance(data, dict)
+        and "template" in data
         and isinstance(data.get("name"), str)
         and bool(_V2_NAME.match(data["name"]))
-        and "template" in data
     )
 
 

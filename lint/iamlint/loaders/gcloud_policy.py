@@ -164,7 +164,7 @@ def parse_policy(
         audit_configs=tuple(audit_configs),
         version=version,
         etag=shape.string("etag"),
-        location=shape.location(None, address),
+        location=located.at(shape.line()),
         bound=bound,
     )
     return policy, notices

@@ -16,19 +16,23 @@ class Shape:
     # path out when asked (an org export walks millions of nodes and complains about none).
     __slots__ = ("_key", "_parent", "_path", "document", "node")
 
-    def __init__(self, document: Document, node: Any, key_path: str = "") -> None:
+    def __init__(
+        self,
+        document: Document,
+        node: Any,
+        key_path: str = "",
+        *,
+        parent: Shape | None = None,
+        key: str | int = "",
+    ) -> None:
         self.document = document
         self.node = node
-        self._path: str | None = key_path
-        self._parent: Shape | None = None
-        self._key: str | int = ""
+        self._path: str | None = None if parent else key_path
+        self._parent = parent
+        self._key = key
 
     def _child(self, node: Any, key: str | int) -> Shape:
-        child = Shape(self.document, node)
-        child._path = None
-        child._parent = self
-        child._key = key
-        return child
+        return Shape(self.document, node, parent=self, key=key)
 
     @property
     def key_path(self) -> str:
@@ -148,6 +152,9 @@ class Shape:
         return result
 
     def integer(self, *keys: str) -> int | None:
+        node = self.node
+        if type(node) is dict and len(keys) == 1 and type(node.get(keys[0])) is int:
+            return int(node[keys[0]])
         key = self._present(keys)
         value = self.raw(*keys)
         if value is None:
