@@ -59,3 +59,17 @@ def test_empty_report(tmp_path: Path) -> None:
     JsonReporter().render(Report(findings=(), rules=(), fail_on=Severity.LOW), stream, color=False)
     assert stream.getvalue().startswith('{"version": 1, "findings": [], "summary": {')
     assert json.loads(stream.getvalue())["summary"]["failed"] is False
+
+
+@pytest.mark.parametrize("slice_size", [1, 2, 4, 100])
+def test_report_written_in_slices_is_the_same_document(
+    slice_size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = Report(findings=VARIANTS, rules=(), fail_on=Severity.LOW)
+    whole = io.StringIO()
+    JsonReporter().render(report, whole, color=False)
+    monkeypatch.setattr("iamlint.report.json._SLICE", slice_size)
+    sliced = io.StringIO()
+    JsonReporter().render(report, sliced, color=False)
+    assert sliced.getvalue() == whole.getvalue()
+    assert len(json.loads(sliced.getvalue())["findings"]) == len(VARIANTS)
