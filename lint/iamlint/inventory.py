@@ -94,16 +94,18 @@ class InventoryBuilder:
         self.notices: list[Notice] = []
         self.unresolved: list[Unresolved] = []
         self.unknown_asset_types: Counter[str] = Counter()
-        self.fact_count = 0
+        # Paths of bare policy files that no --resource or config entry binds to a resource.
+        self.unbound_policy_paths: list[str] = []
 
     def add(self, fact: Fact) -> None:
-        self.fact_count += 1
         # By exact type first: an org export adds millions of facts, most of them of the last kinds below.
         add = _ADDERS.get(type(fact)) or _adder_for(fact)
         add(self, fact)
 
     def _add_policy(self, fact: Policy) -> None:
         self.policies.append(fact)
+        if not fact.bound and fact.location and fact.location.path:
+            self.unbound_policy_paths.append(fact.location.path)
 
     def _add_resource(self, fact: Resource) -> None:
         known = self.resources.get(fact.name)
@@ -131,8 +133,9 @@ class InventoryBuilder:
         self.unresolved.append(fact)
 
     def add_all(self, facts: Iterable[Fact]) -> None:
+        add = self.add
         for fact in facts:
-            self.add(fact)
+            add(fact)
 
     def build(self, settings: Settings | None = None) -> Inventory:
         return Inventory(self, settings or Settings())

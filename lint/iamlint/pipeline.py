@@ -7,7 +7,7 @@ The CLI parses arguments and prints; everything it runs is here, so `check`, `sc
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -19,7 +19,6 @@ from iamlint.findings import Finding, Severity
 from iamlint.inventory import Inventory, InventoryBuilder, Settings
 from iamlint.loaders import LoadContext, expand_paths, load_documents
 from iamlint.loaders.documents import read_entries
-from iamlint.model import Fact, Policy
 from iamlint.plugins import Plugins
 from iamlint.report import Report
 from iamlint.rule import Rule
@@ -56,13 +55,6 @@ def load_context(config: Config, resource: str | None = None, *, changed_only: b
     return LoadContext(resource_for_path=resource_for_path, changed_only=changed_only)
 
 
-def collect_facts(facts: Iterable[Fact], builder: InventoryBuilder, unbound: list[str]) -> None:
-    for fact in facts:
-        if isinstance(fact, Policy) and not fact.bound and fact.location and fact.location.path:
-            unbound.append(fact.location.path)
-        builder.add(fact)
-
-
 @contextmanager
 def bulk_allocation() -> Iterator[None]:
     """Loading an org export allocates millions of long-lived objects and almost no reference cycles; the
@@ -90,7 +82,6 @@ def collect(
     sees every broken input at once, but nothing is reported from a run that had any."""
     builder = InventoryBuilder()
     errors: list[InputError] = []
-    unbound: list[str] = []
     files = 0
     read: list[str] = []
     try:
@@ -107,15 +98,13 @@ def collect(
             if on_file:
                 on_file(path)
             try:
-                collect_facts(
-                    load_documents(read_entries(path), plugins.loaders, context, explicit=explicit),
-                    builder,
-                    unbound,
+                builder.add_all(
+                    load_documents(read_entries(path), plugins.loaders, context, explicit=explicit)
                 )
             except InputError as error:
                 errors.append(error)
         inventory = builder.build(settings_from(config))
-    return Collected(inventory, files, errors, unbound, read)
+    return Collected(inventory, files, errors, builder.unbound_policy_paths, read)
 
 
 def lint(

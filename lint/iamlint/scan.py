@@ -10,7 +10,7 @@ from iamlint.config import Config
 from iamlint.inventory import InventoryBuilder
 from iamlint.loaders import LoadContext, load_documents
 from iamlint.loaders.cai_live import ScanOptions, ScanStats, scan_documents
-from iamlint.pipeline import Collected, bulk_allocation, collect_facts, settings_from
+from iamlint.pipeline import Collected, bulk_allocation, settings_from
 from iamlint.plugins import Plugins
 
 
@@ -24,9 +24,8 @@ def collect_scan(
 ) -> Collected:
     """Read the scope's assets live and index them; API errors raise ScanError (exit 2 in the CLI)."""
     builder = InventoryBuilder()
-    unbound: list[str] = []
     with bulk_allocation():
         documents = scan_documents(options, save=save, stats=stats)
-        collect_facts(load_documents(documents, plugins.loaders, LoadContext()), builder, unbound)
+        builder.add_all(load_documents(documents, plugins.loaders, LoadContext()))
         inventory = builder.build(settings_from(config))
-    return Collected(inventory, files=0, errors=[], unbound_policies=unbound)
+    return Collected(inventory, files=0, errors=[], unbound_policies=builder.unbound_policy_paths)

@@ -280,7 +280,8 @@ def _asset_facts(
             yield UnknownAsset(asset.asset_type, name, location)
         else:
             mapping = _MAPPINGS[asset.asset_type]
-            yield from mapping(data, asset._replace(parent=parent or derived_parent(name)))
+            parent = parent or derived_parent(name)
+            yield from mapping(data, _Asset(asset.document, name, asset.asset_type, parent, asset.ancestors))
     if policy is not None:
         if resource is None:
             # The iam-policy export names the resource and its place in the hierarchy; that is all the
