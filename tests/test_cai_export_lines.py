@@ -14,7 +14,7 @@ from iamlint.inventory import InventoryBuilder
 from iamlint.loaders.cai import _Interner, facts_from_asset, facts_from_export_line
 from iamlint.loaders.cloud_run import _checked_env, _plain_env
 from iamlint.loaders.documents import Document, NdjsonLine, documents_from_text
-from iamlint.loaders.gcloud_policy import _binding, _plain_bindings
+from iamlint.loaders.gcloud_policy import _audit_configs, _binding, _plain_audit_configs, _plain_bindings
 from iamlint.loaders.shapes import Locations, Shape
 from iamlint.model import SourceLocation
 
@@ -185,3 +185,36 @@ def test_plain_env_vars_match_the_checked_path(secret_key: str, env: list[object
 )
 def test_env_vars_that_need_a_closer_look_take_the_checked_path(env: object) -> None:
     assert _plain_env(env, "valueFrom", SourceLocation("p.ndjson", 1)) is None
+
+
+@pytest.mark.parametrize(
+    "audit_configs",
+    [
+        [{"service": "allServices", "audit_log_configs": [{"log_type": 1}, {"log_type": 2}]}],
+        [{"service": "spanner.googleapis.com", "audit_log_configs": [{"log_type": "DATA_READ"}]}],
+        [{"service": "s", "audit_log_configs": [{"log_type": "3", "exempted_members": ["user:a@b.c"]}]}],
+        [{"service": "s"}],
+        [],
+    ],
+)
+def test_plain_audit_configs_match_the_checked_path(audit_configs: list[object]) -> None:
+    document = _ndjson_document({"audit_configs": audit_configs})
+    shape = Shape(document, document.data, "iam_policy")
+    plain = _plain_audit_configs(shape, "//r", Locations("p.ndjson", "//r"))
+    assert plain is not None
+    assert plain == _audit_configs(shape, "//r", "//r")
+
+
+@pytest.mark.parametrize(
+    "audit_configs",
+    [
+        {"service": "s"},
+        [{"service": 3}],
+        [{"service": "s", "audit_log_configs": [{"log_type": 9}]}],
+        [{"service": "s", "audit_log_configs": [{"log_type": 1, "exempted_members": "user:a@b.c"}]}],
+        [{"service": "s", "audit_log_configs": {"log_type": 1}}],
+    ],
+)
+def test_audit_configs_that_need_a_closer_look_take_the_checked_path(audit_configs: object) -> None:
+    document = _ndjson_document({"audit_configs": audit_configs})
+    assert _plain_audit_configs(Shape(document, document.data), "//r", Locations("p.ndjson")) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from iamlint.loaders import LoadContext
 from iamlint.loaders.documents import Document
@@ -29,13 +30,23 @@ _WITHCOND = re.compile(r"^(?P<role>.+)_withcond_[0-9a-f]+$")
 
 def _log_type(shape: Shape) -> str:
     raw = shape.raw("logType", "log_type")
+    name = log_type_name(raw)
+    if name is None:
+        raise shape.error(
+            f"expected a log type ({', '.join(LOG_TYPES.values())} or 0-3), got {raw!r}", "logType"
+        )
+    return name
+
+
+def log_type_name(raw: object) -> str | None:
+    """ADMIN_READ, DATA_WRITE... for a log type given by name or by enum number (asset exports)."""
     if isinstance(raw, int) and not isinstance(raw, bool) and raw in LOG_TYPES:
         return LOG_TYPES[raw]
     if isinstance(raw, str) and raw in LOG_TYPES.values():
         return raw
     if isinstance(raw, str) and raw.isdigit() and int(raw) in LOG_TYPES:
         return LOG_TYPES[int(raw)]
-    raise shape.error(f"expected a log type ({', '.join(LOG_TYPES.values())} or 0-3), got {raw!r}", "logType")
+    return None
 
 
 # One Principal per member string: an organisation's policies name the same few thousand members millions
@@ -129,17 +140,7 @@ def _binding(
     )
 
 
-def parse_policy(
-    shape: Shape, resource: str, *, bound: bool = True, address: str | None = None
-) -> tuple[Policy, list[Notice]]:
-    """A policy mapping (camelCase or snake_case keys) set on ``resource``."""
-    notices: list[Notice] = []
-    version = shape.integer("version")
-    # Members on one line (every NDJSON line, flow-style lists) share one location object.
-    located = Locations(shape.document.path or None, address)
-    bindings = _plain_bindings(shape, resource, version, located)
-    if bindings is None:
-        bindings = [_binding(item, resource, version, located, notices) for item in shape.items("bindings")]
+def _audit_configs(shape: Shape, resource: str, address: str | None) -> list[AuditConfig]:
     audit_configs = []
     for item in shape.items("auditConfigs", "audit_configs"):
         log_configs = tuple(
@@ -158,6 +159,63 @@ def parse_policy(
                 location=item.location("service", address),
             )
         )
+    return audit_configs
+
+
+def _plain_audit_configs(shape: Shape, resource: str, located: Locations) -> list[AuditConfig] | None:
+    """Audit configs read without line numbers when every one is plain, as ``_plain_bindings``."""
+    items = shape.raw("auditConfigs", "audit_configs")
+    if items is None or items == []:
+        return []
+    if type(items) is not list:
+        return None
+    location = located.at(shape.document.line)
+    audit_configs = []
+    for item in items:
+        if type(item) is not dict:
+            return None
+        service = item.get("service")
+        logs = _first(item, "auditLogConfigs", "audit_log_configs")
+        if type(service) is not str or not (logs is None or type(logs) is list):
+            return None
+        log_configs = []
+        for log in logs or ():
+            if type(log) is not dict:
+                return None
+            log_type = log_type_name(_first(log, "logType", "log_type"))
+            exempted = _first(log, "exemptedMembers", "exempted_members")
+            if log_type is None or not (
+                exempted is None or (type(exempted) is list and all(type(m) is str for m in exempted))
+            ):
+                return None
+            log_configs.append(AuditLogConfig(log_type, tuple(exempted or ()), location))
+        audit_configs.append(AuditConfig(resource, service, tuple(log_configs), location))
+    return audit_configs
+
+
+def _first(node: dict[str, Any], *keys: str) -> Any:
+    """The first present key's value (camelCase or snake_case spelling), as Shape.raw."""
+    for key in keys:
+        if key in node:
+            return node[key]
+    return None
+
+
+def parse_policy(
+    shape: Shape, resource: str, *, bound: bool = True, address: str | None = None
+) -> tuple[Policy, list[Notice]]:
+    """A policy mapping (camelCase or snake_case keys) set on ``resource``."""
+    notices: list[Notice] = []
+    version = shape.integer("version")
+    # Members on one line (every NDJSON line, flow-style lists) share one location object.
+    located = Locations(shape.document.path or None, address)
+    bindings = _plain_bindings(shape, resource, version, located)
+    if bindings is None:
+        bindings = [_binding(item, resource, version, located, notices) for item in shape.items("bindings")]
+    audit_configs = _plain_audit_configs(shape, resource, located)
+    if audit_configs is None:
+        audit_configs = _audit_configs(shape, resource, address)
+
     policy = Policy(
         resource=resource,
         bindings=tuple(bindings),
