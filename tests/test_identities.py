@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iamlint.identities import is_service_agent, service_agent_kind
+from iamlint.identities import SERVICE_AGENT_PATTERNS, is_service_agent, service_agent_kind
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,25 @@ def test_service_agents(member: str) -> None:
 )
 def test_not_service_agents(member: str) -> None:
     assert not is_service_agent(member)
+
+
+@pytest.mark.parametrize(
+    ("email", "description"),
+    [
+        (example, agent.description)
+        for agent, example in zip(
+            SERVICE_AGENT_PATTERNS,
+            [
+                "service-folder-1@gcp-sa-logging.iam.gserviceaccount.com",
+                "service-1@cloud-redis.iam.gserviceaccount.com",
+                "1@cloudservices.gserviceaccount.com",
+                "1@cloudbuild.gserviceaccount.com",
+                "anything@system.gserviceaccount.com",
+            ],
+            strict=True,
+        )
+    ],
+)
+def test_each_agent_is_described_by_the_pattern_it_matches(email: str, description: str) -> None:
+    # The patterns are also tried all at once; the description must still be the matching one's.
+    assert service_agent_kind(email) == description
