@@ -71,7 +71,8 @@ class Finding:
     @property
     def identity(self) -> str:
         """What the fingerprint is a digest of: equal identities are one finding (the engine keeps one)."""
-        return self.identity_at(self.path)
+        location = self.location
+        return self.identity_at(location.path if location else None)
 
     def identity_at(self, path: str | None) -> str:
         # Line numbers are left out on purpose so that a baseline survives reformatting and reordering;

@@ -6,6 +6,7 @@ import fnmatch
 import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from iamlint.findings import Finding, Severity
 from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE, EffectiveBinding, Inventory
@@ -35,9 +36,12 @@ ACCOUNT_KINDS = frozenset(PrincipalKind) - {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
-    """One member of one binding: the unit most findings are about."""
+class Grant(NamedTuple):
+    """One member of one binding: the unit most findings are about.
+
+    (A named tuple, not a frozen dataclass: an org export has millions, and a tuple is built in half the
+    time.)
+    """
 
     binding: Binding
     principal: Principal
@@ -224,17 +228,33 @@ class Below:
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
         self._index: dict[str, set[str]] = {}
-        # Many items live in one resource, and many grants ask about one resource: each chain of ancestors
-        # and each answer is worked out once.
-        self._chains: dict[str, tuple[str, ...]] = {}
+        # Many items live in one resource (or in siblings), and many grants ask about one resource: each
+        # chain of ancestors and each answer is worked out once.
+        self._above: dict[str, tuple[str, ...]] = {}
         self._answers: dict[str, tuple[str, ...]] = {}
 
+    def _ancestors(self, node: str) -> tuple[str, ...]:
+        """``inventory.ancestors(node)`` for a canonical name, reusing its parent's when that is known."""
+        above = self._above.get(node)
+        if above is None:
+            parent = self._inventory.parent(node)
+            further = self._above.get(parent) if parent else None
+            if parent is None:
+                above = ()
+            elif further is not None and parent != node and node not in further:
+                above = (parent, *further)
+            else:
+                above = tuple(self._inventory.ancestors(node))
+            self._above[node] = above
+        return above
+
     def add(self, at: str, item: str) -> None:
-        chain = self._chains.get(at)
-        if chain is None:
-            chain = self._chains[at] = (self._inventory.canonical(at), *self._inventory.ancestors(at))
-        for node in chain:
-            self._index.setdefault(node, set()).add(item)
+        node = self._inventory.canonical(at)
+        parent = self._inventory.parent(node)
+        if parent is not None:
+            self._ancestors(parent)  # so that siblings of ``at`` share their parent's chain
+        for name in (node, *self._ancestors(node)):
+            self._index.setdefault(name, set()).add(item)
         self._answers.clear()
 
     def under(self, name: str) -> Sequence[str]:

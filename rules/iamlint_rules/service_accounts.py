@@ -460,10 +460,19 @@ def _accounts_index(inventory: Inventory) -> Below:
     """Service accounts the inputs know of, filed under their project and its ancestors."""
     index = Below(inventory)
     for email in set(inventory.service_accounts) | {w.service_account for w in inventory.workloads}:
-        project = inventory.service_account_project(email)
-        if project is not None and not is_service_agent(email):
+        project = customer_account_project(inventory, email)
+        if project is not None:
             index.add(PROJECT_PREFIX + project, email)
     return index
+
+
+def customer_account_project(inventory: Inventory, email: str) -> str | None:
+    """The project id of a service account that is not a Google-managed service agent, where known."""
+    # SA006 and SA007 both ask about every account of an org export.
+    projects: dict[str, str | None] = inventory.shared("rules.customer_account_projects", dict)
+    if email not in projects:
+        projects[email] = None if is_service_agent(email) else inventory.service_account_project(email)
+    return projects[email]
 
 
 class CrossEnvironmentServiceAccount(Rule):
@@ -546,9 +555,7 @@ class _Environments:
     def _account(self, email: str) -> tuple[str, str] | None:
         """(environment, project id) of the account's project, when known (service agents have none)."""
         if email not in self._accounts:
-            account_project = (
-                None if is_service_agent(email) else self._inventory.service_account_project(email)
-            )
+            account_project = customer_account_project(self._inventory, email)
             environment = self._inventory.environment_of(account_project) if account_project else None
             self._accounts[email] = (
                 (environment, account_project) if environment and account_project else None
