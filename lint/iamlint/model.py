@@ -359,9 +359,16 @@ def project_of_name(full_name: str, *, leading_only: bool = False) -> str | None
         # The unbound project is named after a file path, which may contain slashes.
         return full_name.removeprefix(PROJECT_PREFIX)
     if leading_only:
-        # Asked for every asset of an org export: no split of the whole name.
-        kind, sep, rest = short_name(full_name).partition("/")
-        return rest.partition("/")[0] if kind == "projects" and sep else None
+        # Asked for every asset of an org export, so found in place: no copy or split of the name.
+        start = 0
+        if full_name.startswith("//"):
+            start = full_name.find("/", 2) + 1  # after //service/
+            if start == 0:
+                return None
+        if not full_name.startswith("projects/", start):
+            return None
+        end = full_name.find("/", start + 9)
+        return full_name[start + 9 : end] if end >= 0 else full_name[start + 9 :]
     parts = short_name(full_name).split("/")
     for index in range(len(parts) - 1):
         if index + 1 < len(parts) and parts[index] == "projects":

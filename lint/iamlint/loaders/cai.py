@@ -268,34 +268,36 @@ def _asset_facts(
     *,
     resource: tuple[str | None, Shape | None] | None,
     policy: Shape | None,
-) -> Iterator[Fact]:
+) -> list[Fact]:
     """What one asset says, from its checked parts: ``resource`` is (resource.parent, resource.data where
     mapped) when the asset carries resource content."""
     name = asset.name
-    if fresh:
-        yield from _chain_facts(asset.ancestors)
+    facts: list[Fact] = list(_chain_facts(asset.ancestors)) if fresh else []
     if resource is not None:
         parent, data = resource
         if data is None:
-            yield UnknownAsset(asset.asset_type, name, location)
+            facts.append(UnknownAsset(asset.asset_type, name, location))
         else:
             mapping = _MAPPINGS[asset.asset_type]
             parent = parent or derived_parent(name)
-            yield from mapping(data, _Asset(asset.document, name, asset.asset_type, parent, asset.ancestors))
+            facts += mapping(data, _Asset(asset.document, name, asset.asset_type, parent, asset.ancestors))
     if policy is not None:
         if resource is None:
             # The iam-policy export names the resource and its place in the hierarchy; that is all the
             # inventory needs to apply inheritance, whether or not the resource export is read too.
-            yield Resource(
-                name=name,
-                asset_type=asset.asset_type,
-                parent=derived_parent(name),
-                location=location,
-                ancestors=asset.ancestors,
+            facts.append(
+                Resource(
+                    name=name,
+                    asset_type=asset.asset_type,
+                    parent=derived_parent(name),
+                    location=location,
+                    ancestors=asset.ancestors,
+                )
             )
         parsed, notices = parse_policy(policy, name, address=name)
-        yield from notices
-        yield parsed
+        facts += notices
+        facts.append(parsed)
+    return facts
 
 
 # msgspec.Raw cannot be part of a union: an empty Raw stands for an absent key.
@@ -363,14 +365,12 @@ def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] 
         )
     ancestors, fresh = interner.chain(asset.ancestors)
     location = SourceLocation(line.path, line.number, asset.name)
-    return list(
-        _asset_facts(
-            _Asset(document, asset.name, asset_type, None, ancestors),
-            location,
-            fresh,
-            resource=checked_resource,
-            policy=None if asset.iam_policy is None else Shape(document, asset.iam_policy, "iam_policy"),
-        )
+    return _asset_facts(
+        _Asset(document, asset.name, asset_type, None, ancestors),
+        location,
+        fresh,
+        resource=checked_resource,
+        policy=None if asset.iam_policy is None else Shape(document, asset.iam_policy, "iam_policy"),
     )
 
 

@@ -1,0 +1,34 @@
+"""Names in the model: the project segment of a full resource name, which hierarchy and rules rely on."""
+
+from __future__ import annotations
+
+import pytest
+
+from iamlint.model import project_of_name
+
+
+@pytest.mark.parametrize(
+    ("name", "anywhere", "leading"),
+    [
+        ("//cloudresourcemanager.googleapis.com/projects/acme-prod", "acme-prod", "acme-prod"),
+        ("//spanner.googleapis.com/projects/p/instances/i/databases/d", "p", "p"),
+        ("//run.googleapis.com/projects/123/locations/l/services/s", "123", "123"),
+        ("//storage.googleapis.com/projects/_/buckets/b", "_", "_"),
+        ("//storage.googleapis.com/my-bucket", None, None),
+        ("//container.googleapis.com/v1/projects/p/zones/z", "p", None),
+        ("//cloudresourcemanager.googleapis.com/folders/4", None, None),
+        ("//cloudresourcemanager.googleapis.com/projects/", "", ""),
+        ("//cloudresourcemanager.googleapis.com/projects", None, None),
+        ("//iam.googleapis.com", None, None),
+        ("projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "p", "p"),
+        # The unbound project keeps its file path whole.
+        (
+            "//cloudresourcemanager.googleapis.com/projects/unbound:iam/a/b.json",
+            "unbound:iam/a/b.json",
+            "unbound:iam/a/b.json",
+        ),
+    ],
+)
+def test_project_segment(name: str, anywhere: str | None, leading: str | None) -> None:
+    assert project_of_name(name) == anywhere
+    assert project_of_name(name, leading_only=True) == leading
