@@ -94,16 +94,21 @@ class Finding:
     def fingerprint(self) -> str:
         cached = self._fingerprint
         if cached is None:
-            cached = _digest(self.identity)
-            # The dataclass is frozen for its users; the cache is not part of its value.
-            object.__setattr__(self, "_fingerprint", cached)
+            location = self.location
+            return self.fingerprint_at(location.path if location else None)
         return cached
 
     def fingerprint_at(self, path: str | None) -> str:
         """The fingerprint this finding would have at ``path`` (without building a moved copy)."""
-        if path == self.path:
-            return self.fingerprint
-        return _digest(self.identity_at(path))
+        location = self.location
+        if path != (location.path if location else None):
+            return _digest(self.identity_at(path))
+        cached = self._fingerprint
+        if cached is None:
+            cached = _digest(self.identity_at(path))
+            # The dataclass is frozen for its users; the cache is not part of its value.
+            object.__setattr__(self, "_fingerprint", cached)
+        return cached
 
     def sort_key(self) -> tuple[str, int, str, str, str, str, str]:
         location = self.location

@@ -7,7 +7,7 @@ from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TextIO
 
-from iamlint.findings import Finding
+from iamlint.findings import Finding, Severity
 from iamlint.report import Report
 from iamlint.workspace import repository_root, stable_fingerprint
 
@@ -35,8 +35,8 @@ def finding_to_dict(finding: Finding, root: Path) -> dict[str, Any]:
     }
 
 
-def _string(value: str | None) -> str:
-    return "null" if value is None else encode_basestring_ascii(value)
+_escaped = encode_basestring_ascii
+_SEVERITY = {severity: _escaped(severity.value) for severity in Severity}
 
 
 def finding_to_json(finding: Finding, root: Path) -> str:
@@ -50,17 +50,21 @@ def finding_to_json(finding: Finding, root: Path) -> str:
     if location is None:
         where = '{"path": null, "line": null, "address": null}'
     else:
-        line = "null" if location.line is None else int.__repr__(location.line)
+        path, line, address = location.path, location.line, location.address
         where = (
-            f'{{"path": {_string(location.path)}, "line": {line}, "address": {_string(location.address)}}}'
+            f'{{"path": {"null" if path is None else _escaped(path)}, '
+            f'"line": {"null" if line is None else int.__repr__(line)}, '
+            f'"address": {"null" if address is None else _escaped(address)}}}'
         )
+    principal, role, suppressed = finding.principal, finding.role, finding.suppressed_by
     return (
-        f'{{"rule": {_string(finding.rule)}, "name": {_string(finding.name)}, '
-        f'"severity": {_string(finding.severity.value)}, "message": {_string(finding.message)}, '
-        f'"resource": {_string(finding.resource)}, "principal": {_string(finding.principal)}, '
-        f'"role": {_string(finding.role)}, "location": {where}, '
-        f'"fingerprint": {_string(stable_fingerprint(finding, root))}, '
-        f'"suppressed": {_string(finding.suppressed_by)}}}'
+        f'{{"rule": {_escaped(finding.rule)}, "name": {_escaped(finding.name)}, '
+        f'"severity": {_SEVERITY[finding.severity]}, "message": {_escaped(finding.message)}, '
+        f'"resource": {_escaped(finding.resource)}, '
+        f'"principal": {"null" if principal is None else _escaped(principal)}, '
+        f'"role": {"null" if role is None else _escaped(role)}, "location": {where}, '
+        f'"fingerprint": {_escaped(stable_fingerprint(finding, root))}, '
+        f'"suppressed": {"null" if suppressed is None else _escaped(suppressed)}}}'
     )
 
 
