@@ -210,12 +210,16 @@ class Inventory:
             self.resources[key] = _merge_resource(known, resource) if known else resource
 
         self.policies: tuple[Policy, ...] = tuple(builder.policies)
-        self._bindings: dict[str, list[Binding]] = defaultdict(list)
-        self._audit_configs: dict[str, list[AuditConfig]] = defaultdict(list)
+        # Most resources have one policy: its own tuples are kept, not copied into a list per resource.
+        self._bindings: dict[str, Sequence[Binding]] = {}
+        self._audit_configs: dict[str, Sequence[AuditConfig]] = {}
         for policy in self.policies:
             key = self.canonical(policy.resource)
-            self._bindings[key].extend(policy.bindings)
-            self._audit_configs[key].extend(policy.audit_configs)
+            earlier = self._bindings.get(key, ())
+            self._bindings[key] = (*earlier, *policy.bindings) if earlier else policy.bindings
+            if policy.audit_configs:
+                audit = self._audit_configs.get(key, ())
+                self._audit_configs[key] = (*audit, *policy.audit_configs)
 
         self.service_accounts: Mapping[str, ServiceAccount] = dict(builder.service_accounts)
         self.workloads: tuple[Workload, ...] = tuple(
@@ -366,7 +370,7 @@ class Inventory:
             yield from policy.bindings
 
     def bindings_on(self, full_name: str) -> Sequence[Binding]:
-        return self._bindings.get(self.canonical(full_name), [])
+        return self._bindings.get(self.canonical(full_name), ())
 
     def effective_bindings(self, full_name: str) -> Iterator[EffectiveBinding]:
         """Bindings set on the resource and on each ancestor, nearest first."""
@@ -375,15 +379,15 @@ class Inventory:
         for node in [name, *self.ancestors(name)]:
             if node != name:
                 path = (node, *path)
-            for binding in self._bindings.get(node, []):
+            for binding in self._bindings.get(node, ()):
                 yield EffectiveBinding(binding, node, path)
 
     def audit_configs_on(self, full_name: str) -> Sequence[AuditConfig]:
-        return self._audit_configs.get(self.canonical(full_name), [])
+        return self._audit_configs.get(self.canonical(full_name), ())
 
     def effective_audit_configs(self, full_name: str) -> Iterator[AuditConfig]:
         for node in [self.canonical(full_name), *self.ancestors(full_name)]:
-            yield from self._audit_configs.get(node, [])
+            yield from self._audit_configs.get(node, ())
 
     def resources_with_policies(self) -> list[str]:
         return sorted(self._bindings.keys() | self._audit_configs.keys())
