@@ -56,14 +56,16 @@ class Rule:
         severity: Severity | None = None,
         detail: str | None = None,
     ) -> Finding:
+        # By position, in the order Finding declares its fields: an org export's rules make half a million
+        # findings, and matching keywords costs a tenth of each one.
         return Finding(
-            rule=self.id,
-            name=self.name,
-            severity=severity or self.severity,
-            message=message,
-            resource=resource,
-            principal=principal,
-            role=role,
-            location=location,
-            detail=detail,
+            self.id,
+            self.name,
+            severity or self.severity,
+            message,
+            resource,
+            principal,
+            role,
+            location,
+            detail,
         )

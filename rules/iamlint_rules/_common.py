@@ -50,10 +50,8 @@ class Grant(NamedTuple):
     resource: str
     # Where the member is written (``binding.location_of(principal)``), worked out once per grant.
     location: SourceLocation | None
-
-    @property
-    def role(self) -> str:
-        return self.binding.role
+    # ``binding.role``, at hand: rules read it several times per grant.
+    role: str
 
 
 class GrantIndex:
@@ -65,25 +63,31 @@ class GrantIndex:
     def __init__(self, inventory: Inventory) -> None:
         every: list[Grant] = []
         positions: dict[tuple[PrincipalKind, str], list[int]] = {}
+        position = 0
         for binding in inventory.bindings():
             resource = inventory.canonical(binding.resource)
             role = binding.role
             members = binding.members
             located = binding.member_locations
+            fallback = binding.location
             # What binding.location_of answers, without searching the members for each one; a member
             # listed twice is located where it is listed first, which location_of knows how to find.
             repeated = len(members) > 1 and len({principal.member for principal in members}) < len(members)
             for index, principal in enumerate(members):
                 if repeated:
                     location = binding.location_of(principal)
+                elif index < len(located):
+                    location = located[index] or fallback
                 else:
-                    location = (located[index] if index < len(located) else None) or binding.location
+                    location = fallback
                 key = (principal.kind, role)
                 found = positions.get(key)
                 if found is None:
-                    found = positions[key] = []
-                found.append(len(every))
-                every.append(Grant(binding, principal, resource, location))
+                    positions[key] = [position]
+                else:
+                    found.append(position)
+                every.append(Grant(binding, principal, resource, location, role))
+                position += 1
         self.all: tuple[Grant, ...] = tuple(every)
         self._positions = positions
 
@@ -173,15 +177,22 @@ def grant_finding(rule: Rule, grant: Grant, message: str, severity: Severity | N
     )
 
 
+# Rules ask per grant; a name the inputs do not describe is typed by matching patterns, so each answer is
+# worked out once per run.
+_RESOURCE_TYPES = "rules.resource_types"
+
+
+def resource_type(inventory: Inventory, name: str) -> str | None:
+    """``inventory.resource_type(name)``, remembered for the run."""
+    types: dict[str, str | None] = inventory.shared(_RESOURCE_TYPES, dict)
+    if name not in types:
+        types[name] = inventory.resource_type(name)
+    return types[name]
+
+
 def is_hierarchy_level(inventory: Inventory, name: str) -> bool:
     """Organization, folder or project (an unbound policy counts as a project)."""
-    # Asked per grant; a name the inputs do not describe is typed by matching patterns, so each answer is
-    # worked out once per run.
-    levels: dict[str, bool] = inventory.shared("rules.hierarchy_levels", dict)
-    level = levels.get(name)
-    if level is None:
-        level = levels[name] = inventory.resource_type(name) in HIERARCHY_TYPES
-    return level
+    return resource_type(inventory, name) in HIERARCHY_TYPES
 
 
 def inheritance(effective: EffectiveBinding) -> str:
@@ -208,8 +219,11 @@ def known_resources_of_type(inventory: Inventory, *asset_types: str) -> list[str
 
     def build() -> dict[str | None, list[str]]:
         by_type: dict[str | None, list[str]] = {}
+        types: dict[str, str | None] = inventory.shared(_RESOURCE_TYPES, dict)
         for name in _known_names(inventory):
-            by_type.setdefault(inventory.resource_type(name), []).append(name)
+            if name not in types:
+                types[name] = inventory.resource_type(name)
+            by_type.setdefault(types[name], []).append(name)
         return by_type
 
     # Several rules look for a type or two among every resource of an org export: one pass serves all,
@@ -231,6 +245,7 @@ class Below:
         # Many items live in one resource (or in siblings), and many grants ask about one resource: each
         # chain of ancestors and each answer is worked out once.
         self._above: dict[str, tuple[str, ...]] = {}
+        self._chains: dict[str, tuple[str, ...]] = {}
         self._answers: dict[str, tuple[str, ...]] = {}
 
     def _ancestors(self, node: str) -> tuple[str, ...]:
@@ -249,12 +264,22 @@ class Below:
         return above
 
     def add(self, at: str, item: str) -> None:
-        node = self._inventory.canonical(at)
-        parent = self._inventory.parent(node)
-        if parent is not None:
-            self._ancestors(parent)  # so that siblings of ``at`` share their parent's chain
-        for name in (node, *self._ancestors(node)):
-            self._index.setdefault(name, set()).add(item)
+        self.add_all(at, (item,))
+
+    def add_all(self, at: str, items: Collection[str]) -> None:
+        chain = self._chains.get(at)
+        if chain is None:
+            node = self._inventory.canonical(at)
+            parent = self._inventory.parent(node)
+            if parent is not None:
+                self._ancestors(parent)  # so that siblings of ``at`` share their parent's chain
+            chain = self._chains[at] = (node, *self._ancestors(node))
+        index = self._index
+        for name in chain:
+            filed = index.get(name)
+            if filed is None:
+                filed = index[name] = set()
+            filed.update(items)
         self._answers.clear()
 
     def under(self, name: str) -> Sequence[str]:

@@ -458,11 +458,14 @@ class ImpersonationRoleTooBroad(Rule):
 
 def _accounts_index(inventory: Inventory) -> Below:
     """Service accounts the inputs know of, filed under their project and its ancestors."""
-    index = Below(inventory)
+    by_project: dict[str, list[str]] = {}
     for email in set(inventory.service_accounts) | {w.service_account for w in inventory.workloads}:
         project = customer_account_project(inventory, email)
         if project is not None:
-            index.add(PROJECT_PREFIX + project, email)
+            by_project.setdefault(project, []).append(email)
+    index = Below(inventory)
+    for project, emails in by_project.items():
+        index.add_all(PROJECT_PREFIX + project, emails)
     return index
 
 
@@ -522,18 +525,25 @@ class CrossEnvironmentServiceAccount(Rule):
                 principal=service_account_member(email),
                 location=_identity_location(workload),
             )
-        projects: dict[str, str | None] = {}
+        # The grant loop meets each account and each resource many times: both sides are looked up once.
+        accounts: dict[str, tuple[str, str] | None] = {}
+        places: dict[str, tuple[str, str] | None] = {}
         for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT):
+            member = grant.principal.member
+            if member not in accounts:
+                member_email = grant.principal.email
+                accounts[member] = environments.account(member_email) if member_email else None
+            other = accounts[member]
+            if other is None:
+                continue
+            if grant.resource not in places:
+                project = project_of_name(grant.resource)
+                places[grant.resource] = environments.place(project) if project else None
+            own = places[grant.resource]
+            if own is None or own[0] == other[0]:
+                continue
+            (own_env, own_project), (other_env, other_project) = own, other
             member_email = grant.principal.email
-            if grant.resource not in projects:
-                projects[grant.resource] = project_of_name(grant.resource)
-            project = projects[grant.resource]
-            if member_email is None or project is None:
-                continue
-            mismatch = environments.mismatch(project, member_email)
-            if mismatch is None:
-                continue
-            (own_env, own_project), (other_env, other_project) = mismatch
             yield grant_finding(
                 self,
                 grant,
@@ -552,7 +562,7 @@ class _Environments:
         # An org export grants the same accounts again and again: each one's environment is found once.
         self._accounts: dict[str, tuple[str, str] | None] = {}
 
-    def _account(self, email: str) -> tuple[str, str] | None:
+    def account(self, email: str) -> tuple[str, str] | None:
         """(environment, project id) of the account's project, when known (service agents have none)."""
         if email not in self._accounts:
             account_project = customer_account_project(self._inventory, email)
@@ -562,16 +572,20 @@ class _Environments:
             )
         return self._accounts[email]
 
+    def place(self, project: str) -> tuple[str, str] | None:
+        """(environment, project id) of a project id or number, when known."""
+        environment = self._inventory.environment_of(project)
+        return None if environment is None else (environment, self._inventory.project_id(project))
+
     def mismatch(self, project: str, email: str) -> tuple[tuple[str, str], tuple[str, str]] | None:
-        """((environment, project id) of ``project``, (environment, project id) of the account) when they
-        differ."""
-        other = self._account(email)
+        """(:meth:`place` of ``project``, :meth:`account` of ``email``) when the environments differ."""
+        other = self.account(email)
         if other is None:
             return None
-        own = self._inventory.environment_of(project)
-        if own is None or own == other[0]:
+        own = self.place(project)
+        if own is None or own[0] == other[0]:
             return None
-        return (own, self._inventory.project_id(project)), other
+        return own, other
 
 
 RULES: tuple[Rule, ...] = (

@@ -25,6 +25,7 @@ from iamlint_rules._common import (
     known_resources_of_type,
     listing,
     matches_any,
+    resource_type,
     string_list,
 )
 from iamlint_rules._examples import PROJECT, policy, sa
@@ -211,13 +212,10 @@ class SpannerAccessAboveDatabase(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
-        levels: dict[str, str | None] = {}
         for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT, role=DATA_SPANNER_ROLES.__contains__):
             if is_service_agent(grant.principal.member):
                 continue
-            if grant.resource not in levels:
-                levels[grant.resource] = inventory.resource_type(grant.resource)
-            level = levels[grant.resource]
+            level = resource_type(inventory, grant.resource)
             if level not in HIERARCHY_TYPES and level != SPANNER_INSTANCE_TYPE:
                 continue
             databases = databases_below(inventory).under(grant.resource)

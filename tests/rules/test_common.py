@@ -23,6 +23,7 @@ from iamlint_rules._common import (
     known_resources,
     known_resources_of_type,
     listing,
+    resource_type,
 )
 from iamlint_rules._examples import policy, sa
 
@@ -115,6 +116,7 @@ def test_hierarchy_level_is_remembered_and_right(inventory: Inventory) -> None:
         expected = inventory.resource_type(name) in HIERARCHY_TYPES
         assert is_hierarchy_level(inventory, name) is expected
         assert is_hierarchy_level(inventory, name) is expected
+        assert resource_type(inventory, name) == inventory.resource_type(name)
 
 
 def test_below_files_items_under_every_ancestor_and_sees_later_additions(inventory: Inventory) -> None:
@@ -128,6 +130,9 @@ def test_below_files_items_under_every_ancestor_and_sees_later_additions(invento
     before = list(below.under(top))
     below.add(some, "zzz-added")
     assert list(below.under(top)) == [*before, "zzz-added"]
+    below.add_all(some, ["zzz-more", "zzz-most"])
+    assert list(below.under(some)) == [inventory.canonical(some), "zzz-added", "zzz-more", "zzz-most"]
+    assert list(below.under(top))[-3:] == ["zzz-added", "zzz-more", "zzz-most"]
 
 
 def test_listing_shows_only_what_it_prints() -> None:
