@@ -8,15 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from iamlint.inventory import InventoryBuilder
 from iamlint.loaders.cai import _Interner, facts_from_asset, facts_from_export_line
 from iamlint.loaders.cloud_run import _checked_env, _plain_env
 from iamlint.loaders.documents import Document, NdjsonLine, documents_from_text
-from iamlint.loaders.gcloud_policy import _audit_configs, _binding, _plain_audit_configs, _plain_bindings
-from iamlint.loaders.shapes import Locations, Shape
-from iamlint.model import SourceLocation
+from iamlint.loaders.gcloud_policy import PlainPolicy, _checked_policy, policy_from_plain
+from iamlint.loaders.shapes import Shape
+from iamlint.model import Policy, SourceLocation
 
 ROOT = Path(__file__).resolve().parent.parent
 CAI = Path(__file__).parent / "fixtures" / "cai"
@@ -112,31 +113,98 @@ def _ndjson_document(data: object) -> Document:
     return next(documents_from_text("p.ndjson", json.dumps(data) + "\n{}\n"))
 
 
-def test_plain_bindings_match_the_checked_path() -> None:
-    policy = {
-        "version": 1,
-        "bindings": [
-            {"role": "roles/viewer", "members": ["user:a@example.com", "group:g@example.com"]},
-            {"role": "roles/editor", "members": ["serviceAccount:s@p.iam.gserviceaccount.com"]},
-        ],
-    }
-    document = _ndjson_document({"iam_policy": policy})
-    shape = Shape(document, document.data["iam_policy"], "iam_policy")
-    plain = _plain_bindings(shape, "//r", 1, Locations("p.ndjson", "//r"))
-    checked = [_binding(item, "//r", 1, Locations("p.ndjson", "//r"), []) for item in shape.items("bindings")]
-    assert plain == checked
-    assert len(plain or []) == 2
-
-
-def test_a_binding_with_a_condition_takes_the_checked_path() -> None:
-    policy = {
-        "bindings": [
-            {"role": "roles/viewer", "members": ["user:a@example.com"]},
-            {"role": "roles/editor", "members": ["user:a@example.com"], "condition": {"expression": "true"}},
-        ]
-    }
+def _plain_and_checked(policy: dict[str, object]) -> tuple[Policy | None, Policy]:
     document = _ndjson_document(policy)
-    assert _plain_bindings(Shape(document, document.data), "//r", None, Locations("p.ndjson")) is None
+    location = SourceLocation("p.ndjson", 1, "//r")
+    plain = policy_from_plain(msgspec.convert(policy, PlainPolicy), "//r", location)
+    checked, _ = _checked_policy(Shape(document, document.data), "//r", bound=True, address="//r")
+    return plain, checked
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {
+            "version": 1,
+            "etag": "BwY=",
+            "bindings": [
+                {"role": "roles/viewer", "members": ["user:a@example.com", "group:g@example.com"]},
+                {"role": "roles/editor", "members": ["serviceAccount:s@p.iam.gserviceaccount.com"]},
+            ],
+        },
+        {
+            "version": 3,
+            "bindings": [
+                {"role": "roles/viewer", "members": ["user:a@example.com"]},
+                {
+                    "role": "roles/editor",
+                    "members": ["user:a@example.com"],
+                    "condition": {
+                        "expression": "request.time < timestamp('2027-01-01T00:00:00Z')",
+                        "title": "t",
+                    },
+                },
+            ],
+        },
+        {
+            "audit_configs": [
+                {"service": "allServices", "audit_log_configs": [{"log_type": 1}, {"log_type": 2}]}
+            ]
+        },
+        {
+            "audit_configs": [
+                {"service": "s", "audit_log_configs": [{"log_type": "3", "exempted_members": ["user:a@b.c"]}]}
+            ]
+        },
+        {
+            "auditConfigs": [
+                {"service": "s", "auditLogConfigs": [{"logType": "DATA_READ", "exemptedMembers": []}]}
+            ]
+        },
+        {"audit_configs": [{"service": "s"}], "bindings": []},
+        {},
+    ],
+)
+def test_plain_policy_matches_the_checked_path(policy: dict[str, object]) -> None:
+    plain, checked = _plain_and_checked(policy)
+    assert plain is not None
+    assert plain == checked
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"bindings": [{"role": "roles/owner", "members": []}]},
+        {"bindings": [{"role": "roles/owner_withcond_2f1e3a", "members": ["user:a@b.c"]}]},
+        {"audit_configs": [{"service": "s", "audit_log_configs": [{"log_type": 9}]}]},
+    ],
+)
+def test_policies_that_need_a_closer_look_take_the_checked_path(policy: dict[str, object]) -> None:
+    location = SourceLocation("p.ndjson", 1, "//r")
+    assert policy_from_plain(msgspec.convert(policy, PlainPolicy), "//r", location) is None
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        {"version": "3"},
+        {"etag": 7},
+        {"bindings": {"role": "roles/owner"}},
+        {"bindings": [{"role": "roles/owner", "members": "user:a@b.c"}]},
+        {"bindings": [{"role": "roles/owner", "members": [3]}]},
+        {"bindings": [{"members": ["user:a@b.c"]}]},
+        {"bindings": [{"role": "r", "members": ["user:a@b.c"], "condition": {"title": "no expression"}}]},
+        {"audit_configs": [{"service": 3}]},
+        {
+            "audit_configs": [
+                {"service": "s", "audit_log_configs": [{"log_type": 1, "exempted_members": "x"}]}
+            ]
+        },
+    ],
+)
+def test_policies_of_another_shape_are_not_plain(policy: dict[str, object]) -> None:
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert(policy, PlainPolicy)
 
 
 def test_ndjson_values_json_accepts_and_msgspec_does_not_are_read_as_json_reads_them() -> None:
@@ -185,36 +253,3 @@ def test_plain_env_vars_match_the_checked_path(secret_key: str, env: list[object
 )
 def test_env_vars_that_need_a_closer_look_take_the_checked_path(env: object) -> None:
     assert _plain_env(env, "valueFrom", SourceLocation("p.ndjson", 1)) is None
-
-
-@pytest.mark.parametrize(
-    "audit_configs",
-    [
-        [{"service": "allServices", "audit_log_configs": [{"log_type": 1}, {"log_type": 2}]}],
-        [{"service": "spanner.googleapis.com", "audit_log_configs": [{"log_type": "DATA_READ"}]}],
-        [{"service": "s", "audit_log_configs": [{"log_type": "3", "exempted_members": ["user:a@b.c"]}]}],
-        [{"service": "s"}],
-        [],
-    ],
-)
-def test_plain_audit_configs_match_the_checked_path(audit_configs: list[object]) -> None:
-    document = _ndjson_document({"audit_configs": audit_configs})
-    shape = Shape(document, document.data, "iam_policy")
-    plain = _plain_audit_configs(shape, "//r", Locations("p.ndjson", "//r"))
-    assert plain is not None
-    assert plain == _audit_configs(shape, "//r", "//r")
-
-
-@pytest.mark.parametrize(
-    "audit_configs",
-    [
-        {"service": "s"},
-        [{"service": 3}],
-        [{"service": "s", "audit_log_configs": [{"log_type": 9}]}],
-        [{"service": "s", "audit_log_configs": [{"log_type": 1, "exempted_members": "user:a@b.c"}]}],
-        [{"service": "s", "audit_log_configs": {"log_type": 1}}],
-    ],
-)
-def test_audit_configs_that_need_a_closer_look_take_the_checked_path(audit_configs: object) -> None:
-    document = _ndjson_document({"audit_configs": audit_configs})
-    assert _plain_audit_configs(Shape(document, document.data), "//r", Locations("p.ndjson")) is None

@@ -29,7 +29,7 @@ from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE, deri
 from iamlint.loaders import LoadContext
 from iamlint.loaders.cloud_run import is_v2, workload_from_knative, workload_from_v2
 from iamlint.loaders.documents import Document, NdjsonLine, line_of
-from iamlint.loaders.gcloud_policy import parse_policy
+from iamlint.loaders.gcloud_policy import PlainPolicy, parse_policy, policy_from_plain
 from iamlint.loaders.gcloud_resources import (
     SPANNER_DATABASE_TYPE,
     SPANNER_INSTANCE_TYPE,
@@ -41,7 +41,17 @@ from iamlint.loaders.gcloud_resources import (
     spanner_from,
 )
 from iamlint.loaders.shapes import Shape
-from iamlint.model import CRM, Fact, Resource, SourceLocation, UnknownAsset, replace, short_name
+from iamlint.model import (
+    CRM,
+    Fact,
+    Notice,
+    Policy,
+    Resource,
+    SourceLocation,
+    UnknownAsset,
+    replace,
+    short_name,
+)
 
 RUN_SERVICE_TYPE = "run.googleapis.com/Service"
 RUN_JOB_TYPE = "run.googleapis.com/Job"
@@ -252,7 +262,7 @@ def facts_from_asset(document: Document, data: Any, interner: _Interner | None =
         location,
         fresh,
         resource=None if resource is None else (resource.string("parent"), _data_of(resource, asset_type)),
-        policy=policy,
+        policy=None if policy is None else parse_policy(policy, name, address=name),
     )
 
 
@@ -267,7 +277,7 @@ def _asset_facts(
     fresh: bool,
     *,
     resource: tuple[str | None, Shape | None] | None,
-    policy: Shape | None,
+    policy: tuple[Policy, list[Notice]] | None,
 ) -> list[Fact]:
     """What one asset says, from its checked parts: ``resource`` is (resource.parent, resource.data where
     mapped) when the asset carries resource content."""
@@ -294,7 +304,7 @@ def _asset_facts(
                     ancestors=asset.ancestors,
                 )
             )
-        parsed, notices = parse_policy(policy, name, address=name)
+        parsed, notices = policy
         facts += notices
         facts.append(parsed)
     return facts
@@ -317,7 +327,7 @@ class _ExportAsset(msgspec.Struct):
     asset_type: str
     ancestors: tuple[str, ...] = ()
     resource: _ExportResource | None = None
-    iam_policy: dict[str, Any] | None = None
+    iam_policy: PlainPolicy | None = None
     # The API's camelCase spellings: a line that uses them takes the general path, which knows both.
     assetType: msgspec.Raw = _ABSENT
     iamPolicy: msgspec.Raw = _ABSENT
@@ -363,14 +373,19 @@ def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] 
             resource.parent,
             None if data is None else Shape(document, data, "resource.data"),
         )
-    ancestors, fresh = interner.chain(asset.ancestors)
     location = SourceLocation(line.path, line.number, asset.name)
+    policy = None
+    if asset.iam_policy is not None:
+        policy = policy_from_plain(asset.iam_policy, asset.name, location)
+        if policy is None:
+            return None
+    ancestors, fresh = interner.chain(asset.ancestors)
     return _asset_facts(
         _Asset(document, asset.name, asset_type, None, ancestors),
         location,
         fresh,
         resource=checked_resource,
-        policy=None if asset.iam_policy is None else Shape(document, asset.iam_policy, "iam_policy"),
+        policy=None if policy is None else (policy, []),
     )
 
 

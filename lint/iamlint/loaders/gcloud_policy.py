@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+
+import msgspec
 
 from iamlint.loaders import LoadContext
 from iamlint.loaders.documents import Document
@@ -21,6 +22,7 @@ from iamlint.model import (
     Notice,
     Policy,
     Principal,
+    SourceLocation,
 )
 
 POLICY_KEYS = frozenset({"version", "etag", "bindings", "auditConfigs"})
@@ -62,43 +64,6 @@ def principal(member: str) -> Principal:
         if len(_PRINCIPALS) < _PRINCIPALS_LIMIT:
             _PRINCIPALS[member] = known
     return known
-
-
-def _plain_bindings(
-    shape: Shape, resource: str, version: int | None, located: Locations
-) -> list[Binding] | None:
-    """The bindings of a policy read without line numbers (an asset export line) when every one is a plain
-    role and members: an organisation has millions, and a Shape per binding and member is most of their
-    cost. None when any binding needs a closer look (a condition, a wrong type): the general path does it."""
-    items = shape.raw("bindings")
-    if type(items) is not list:
-        return [] if items is None else None
-    location = located.at(shape.document.line)
-    bindings = []
-    for item in items:
-        if type(item) is not dict or "condition" in item:
-            return None
-        role = item.get("role")
-        members = item.get("members")
-        if (
-            type(role) is not str
-            or "_withcond_" in role
-            or type(members) is not list
-            or not members
-            or not all(type(member) is str for member in members)
-        ):
-            return None
-        bindings.append(
-            Binding(
-                resource=resource,
-                role=role,
-                members=tuple(map(principal, members)),
-                location=location,
-                member_locations=(location,) * len(members),
-                policy_version=version,
-            )
-        )
-    return bindings
 
 
 def _binding(
@@ -162,64 +127,119 @@ def _audit_configs(shape: Shape, resource: str, address: str | None) -> list[Aud
     return audit_configs
 
 
-def _plain_audit_configs(shape: Shape, resource: str, located: Locations) -> list[AuditConfig] | None:
-    """Audit configs read without line numbers when every one is plain, as ``_plain_bindings``."""
-    items = shape.raw("auditConfigs", "audit_configs")
-    if items is None or items == []:
-        return []
-    if type(items) is not list:
-        return None
-    location = located.at(shape.document.line)
+class PlainCondition(msgspec.Struct):
+    expression: str
+    title: str = ""
+    description: str = ""
+
+
+class PlainBinding(msgspec.Struct):
+    role: str
+    members: list[str]
+    condition: PlainCondition | None = None
+
+
+class PlainLogConfig(msgspec.Struct):
+    logType: int | str | None = None
+    log_type: int | str | None = None
+    exemptedMembers: list[str] | None = None
+    exempted_members: list[str] | None = None
+
+
+class PlainAuditConfig(msgspec.Struct):
+    service: str
+    auditLogConfigs: list[PlainLogConfig] | None = None
+    audit_log_configs: list[PlainLogConfig] | None = None
+
+
+class PlainPolicy(msgspec.Struct):
+    """A policy whose every value has the type the API gives it (camelCase or the export's snake_case),
+    checked by msgspec as it decodes or converts. Org exports hold millions of policies, and a Shape per
+    binding, member and log config was most of their cost; a policy that does not fit this shape takes the
+    checked path, whose errors name the key and line."""
+
+    version: int | None = None
+    etag: str | None = None
+    bindings: list[PlainBinding] | None = None
+    auditConfigs: list[PlainAuditConfig] | None = None
+    audit_configs: list[PlainAuditConfig] | None = None
+
+
+def policy_from_plain(
+    plain: PlainPolicy, resource: str, location: SourceLocation, *, bound: bool = True
+) -> Policy | None:
+    """The policy, every part located at ``location`` (one line of an export); None when a binding needs
+    the checked path (no members, or a condition hidden by a version-1 read, which gets a notice)."""
+    bindings = []
+    for binding in plain.bindings or ():
+        if not binding.members or "_withcond_" in binding.role:
+            return None
+        condition = binding.condition
+        bindings.append(
+            Binding(
+                resource=resource,
+                role=binding.role,
+                members=tuple(map(principal, binding.members)),
+                condition=None
+                if condition is None
+                else Condition(condition.expression, condition.title, condition.description),
+                location=location,
+                member_locations=(location,) * len(binding.members),
+                policy_version=plain.version,
+            )
+        )
     audit_configs = []
-    for item in items:
-        if type(item) is not dict:
-            return None
-        service = item.get("service")
-        logs = _first(item, "auditLogConfigs", "audit_log_configs")
-        if type(service) is not str or not (logs is None or type(logs) is list):
-            return None
+    configs = plain.auditConfigs if plain.auditConfigs is not None else plain.audit_configs
+    for config in configs or ():
         log_configs = []
+        logs = config.auditLogConfigs if config.auditLogConfigs is not None else config.audit_log_configs
         for log in logs or ():
-            if type(log) is not dict:
+            log_type = log_type_name(log.logType if log.logType is not None else log.log_type)
+            if log_type is None:
                 return None
-            log_type = log_type_name(_first(log, "logType", "log_type"))
-            exempted = _first(log, "exemptedMembers", "exempted_members")
-            if log_type is None or not (
-                exempted is None or (type(exempted) is list and all(type(m) is str for m in exempted))
-            ):
-                return None
+            exempted = log.exemptedMembers if log.exemptedMembers is not None else log.exempted_members
             log_configs.append(AuditLogConfig(log_type, tuple(exempted or ()), location))
-        audit_configs.append(AuditConfig(resource, service, tuple(log_configs), location))
-    return audit_configs
-
-
-def _first(node: dict[str, Any], *keys: str) -> Any:
-    """The first present key's value (camelCase or snake_case spelling), as Shape.raw."""
-    for key in keys:
-        if key in node:
-            return node[key]
-    return None
+        audit_configs.append(AuditConfig(resource, config.service, tuple(log_configs), location))
+    return Policy(
+        resource=resource,
+        bindings=tuple(bindings),
+        audit_configs=tuple(audit_configs),
+        version=plain.version,
+        etag=plain.etag,
+        location=location,
+        bound=bound,
+    )
 
 
 def parse_policy(
     shape: Shape, resource: str, *, bound: bool = True, address: str | None = None
 ) -> tuple[Policy, list[Notice]]:
     """A policy mapping (camelCase or snake_case keys) set on ``resource``."""
+    if type(shape.node) is dict:
+        # Read without line numbers (an export line, the live API, a large JSON file): try the plain shape.
+        try:
+            plain = msgspec.convert(shape.node, PlainPolicy)
+        except msgspec.ValidationError:
+            plain = None
+        location = SourceLocation(shape.document.path or None, shape.line(), address)
+        policy = None if plain is None else policy_from_plain(plain, resource, location, bound=bound)
+        if policy is not None:
+            return policy, []
+    return _checked_policy(shape, resource, bound=bound, address=address)
+
+
+def _checked_policy(
+    shape: Shape, resource: str, *, bound: bool, address: str | None
+) -> tuple[Policy, list[Notice]]:
     notices: list[Notice] = []
     version = shape.integer("version")
     # Members on one line (every NDJSON line, flow-style lists) share one location object.
     located = Locations(shape.document.path or None, address)
-    bindings = _plain_bindings(shape, resource, version, located)
-    if bindings is None:
-        bindings = [_binding(item, resource, version, located, notices) for item in shape.items("bindings")]
-    audit_configs = _plain_audit_configs(shape, resource, located)
-    if audit_configs is None:
-        audit_configs = _audit_configs(shape, resource, address)
-
+    bindings = [_binding(item, resource, version, located, notices) for item in shape.items("bindings")]
     policy = Policy(
         resource=resource,
         bindings=tuple(bindings),
-        audit_configs=tuple(audit_configs),
+        audit_configs=tuple(_audit_configs(shape, resource, address)),
         version=version,
         etag=shape.string("etag"),
         location=located.at(shape.line()),
