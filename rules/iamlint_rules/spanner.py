@@ -341,10 +341,12 @@ def _resource_location(inventory: Inventory, name: str) -> SourceLocation | None
 
 
 def _policy_locations(inventory: Inventory) -> dict[str, SourceLocation]:
-    """Where each resource's policy is written (the first input that gave one)."""
+    """Where each project's policy is written (the first input that gave one)."""
     found: dict[str, SourceLocation] = {}
     for policy_ in inventory.policies:
-        if policy_.location is not None:
+        # Only projects are asked about, and an org export has policies on every kind of resource; writing
+        # a project's segment as its id never changes the rest of a name, so the prefix tells.
+        if policy_.location is not None and policy_.resource.startswith(PROJECT_PREFIX):
             found.setdefault(inventory.canonical(policy_.resource), policy_.location)
     return found
 
