@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -62,7 +63,8 @@ class GrantIndex:
 
     def __init__(self, inventory: Inventory) -> None:
         every: list[Grant] = []
-        positions: dict[tuple[PrincipalKind, str], list[int]] = {}
+        # Positions stored as machine integers, not int objects: an org export has millions of grants.
+        positions: dict[tuple[PrincipalKind, str], array[int]] = {}
         position = 0
         for binding in inventory.bindings():
             resource = inventory.canonical(binding.resource)
@@ -83,7 +85,7 @@ class GrantIndex:
                 key = (principal.kind, role)
                 found = positions.get(key)
                 if found is None:
-                    positions[key] = [position]
+                    positions[key] = array("L", (position,))
                 else:
                     found.append(position)
                 every.append(Grant(binding, principal, resource, location, role))
