@@ -13,7 +13,7 @@ import pytest
 
 from iamlint.inventory import InventoryBuilder
 from iamlint.loaders.cai import _Interner, facts_from_asset, facts_from_export_line
-from iamlint.loaders.cloud_run import _checked_env, _plain_env
+from iamlint.loaders.cloud_run import _checked_knative, _plain_knative
 from iamlint.loaders.documents import Document, NdjsonLine, documents_from_text
 from iamlint.loaders.gcloud_policy import PlainPolicy, _checked_policy, policy_from_plain
 from iamlint.loaders.shapes import Shape
@@ -218,38 +218,58 @@ def test_a_fact_of_an_unknown_type_is_an_error_not_dropped() -> None:
         InventoryBuilder().add("a string")  # type: ignore[arg-type]
 
 
+def _service(env: object, *, job: bool = False, **pod: object) -> dict[str, object]:
+    """A Knative service (or job) spec as Cloud Asset Inventory holds it, with ``env`` on its container."""
+    template: dict[str, object] = {"spec": {"containers": [{"image": "i", "env": env}], **pod}}
+    if job:
+        template = {"spec": {"template": template}}
+    return {
+        "apiVersion": "run.googleapis.com/v1" if job else "serving.knative.dev/v1",
+        "kind": "Job" if job else "Service",
+        "metadata": {"name": "s", "namespace": "123", "labels": {"cloud.googleapis.com/location": "r"}},
+        "spec": {"template": template},
+    }
+
+
 @pytest.mark.parametrize(
-    ("secret_key", "env"),
+    "spec",
     [
-        ("valueFrom", [{"name": "A", "value": "1"}, {"name": "B"}, {"name": "C", "value": None}]),
-        ("valueFrom", [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db", "key": "3"}}}]),
-        ("valueFrom", [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db"}}}]),
-        ("valueFrom", [{"name": "DB", "valueFrom": {"secretKeyRef": None}}]),
-        ("valueFrom", [{"name": "DB", "valueFrom": {"configMapKeyRef": {"name": "c"}}}]),
-        ("valueFrom", [{"name": "DB", "valueFrom": None}]),
-        ("valueSource", [{"name": "DB", "valueSource": {"secretKeyRef": {"secret": "db", "version": "2"}}}]),
-        ("valueFrom", []),
+        _service([{"name": "A", "value": "1"}, {"name": "B"}, {"name": "C", "value": None}]),
+        _service([{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db", "key": "3"}}}]),
+        _service([{"name": "DB", "valueFrom": {"secretKeyRef": {"name": "db"}}}]),
+        _service([{"name": "DB", "valueFrom": {"secretKeyRef": None}}]),
+        _service([{"name": "DB", "valueFrom": {"secretKeyRef": {"secret": "db", "version": "2"}}}]),
+        _service([{"name": "DB", "valueFrom": {"secretKeyRef": {"name": None, "secret": "db"}}}]),
+        _service([{"name": "DB", "valueFrom": {"configMapKeyRef": {"name": "c"}}}]),
+        _service([{"name": "DB", "valueFrom": None}]),
+        _service([], serviceAccountName="app@p.iam.gserviceaccount.com"),
+        _service(None, serviceAccountName=""),
+        _service([{"name": "A", "value": "1"}], job=True, serviceAccountName="job@p.iam.gserviceaccount.com"),
     ],
 )
-def test_plain_env_vars_match_the_checked_path(secret_key: str, env: list[object]) -> None:
-    container = Shape(_ndjson_document({"env": env}), {"env": env}, "containers[0]")
-    location = SourceLocation("p.ndjson", 1)
-    plain = _plain_env(env, secret_key, location)
+def test_plain_knative_matches_the_checked_path(spec: dict[str, object]) -> None:
+    document = _ndjson_document(spec)
+    plain = _plain_knative(document, document.data, "//run.googleapis.com/x")
     assert plain is not None
-    assert plain == _checked_env(container, secret_key=secret_key)
+    assert plain == _checked_knative(document, document.data, "//run.googleapis.com/x")
 
 
 @pytest.mark.parametrize(
-    "env",
+    "spec",
     [
-        {"name": "A"},
-        [{"name": "A", "value": 3}],
-        [{"name": 3}],
-        [{"value": "x"}],
-        [{"name": "DB", "valueFrom": "db"}],
-        [{"name": "DB", "valueFrom": {"secretKeyRef": {"name": 3}}}],
-        ["A=1"],
+        _service({"name": "A"}),
+        _service([{"name": "A", "value": 3}]),
+        _service([{"name": 3}]),
+        _service([{"value": "x"}]),
+        _service([{"name": "DB", "valueFrom": "db"}]),
+        _service([{"name": "DB", "valueFrom": {"secretKeyRef": {"name": 3}}}]),
+        _service(["A=1"]),
+        _service([], serviceAccountName=7),
+        {**_service([]), "metadata": {"name": "s", "namespace": 123}},
+        {**_service([]), "spec": {}},
+        {**_service([]), "kind": "Revision"},
     ],
 )
-def test_env_vars_that_need_a_closer_look_take_the_checked_path(env: object) -> None:
-    assert _plain_env(env, "valueFrom", SourceLocation("p.ndjson", 1)) is None
+def test_specs_that_need_a_closer_look_take_the_checked_path(spec: dict[str, object]) -> None:
+    document = _ndjson_document(spec)
+    assert _plain_knative(document, document.data, None) is None

@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
+
 from iamlint.loaders import LoadContext
-from iamlint.loaders.documents import Document, line_of
+from iamlint.loaders.documents import Document
 from iamlint.loaders.shapes import Locations, Shape
 from iamlint.model import (
     Container,
@@ -46,15 +48,6 @@ def _identity(project: str, explicit: str | None) -> tuple[str, bool]:
 
 def _env(container: Shape, *, secret_key: str) -> tuple[EnvVar, ...]:
     listed = container.raw("env")
-    if line_of(listed) is None:  # no per-item lines to keep
-        plain = _plain_env(listed, secret_key, container.location())
-        if plain is not None:
-            return plain
-    return _checked_env(container, secret_key=secret_key)
-
-
-def _checked_env(container: Shape, *, secret_key: str) -> tuple[EnvVar, ...]:
-    listed = container.raw("env")
     variables = []
     located = Locations(container.document.path or None)
     for index, item in enumerate(container.items("env")):
@@ -80,48 +73,6 @@ def _secret_ref(secret: str | None, version: str | None) -> str:
     return f"{secret or ''}:{version or 'latest'}"
 
 
-class _NeedsShape(Exception):
-    """A value a plain read cannot take as it is: the checked path reads it (and words any error)."""
-
-
-def _plain_env(listed: object, secret_key: str, location: SourceLocation) -> tuple[EnvVar, ...] | None:
-    """Env vars read without line numbers (an asset export) when every one is plain strings: built straight
-    from the dicts, since an organisation has tens of thousands of services. None when any needs the
-    checked path (a wrong type, a number where a string is expected)."""
-    try:
-        return tuple(_plain_env_var(item, secret_key, location) for item in _plain(listed, list) or ())
-    except _NeedsShape:
-        return None
-
-
-def _plain_env_var(node: object, secret_key: str, location: SourceLocation) -> EnvVar:
-    item: dict[str, Any] | None = _plain(node, dict)
-    name = _plain_string(item or {}, "name")
-    if item is None or name is None:
-        raise _NeedsShape
-    secret_ref = None
-    source = _plain(item.get(secret_key), dict)
-    if source is not None and "secretKeyRef" in source:
-        ref = _plain(source["secretKeyRef"], dict) or {}
-        secret_ref = _secret_ref(_plain_string(ref, "name", "secret"), _plain_string(ref, "key", "version"))
-    return EnvVar(name=name, value=_plain_string(item, "value"), secret_ref=secret_ref, location=location)
-
-
-def _plain(value: Any, kind: type) -> Any:
-    """``value`` when it is null or exactly of ``kind``."""
-    if value is not None and type(value) is not kind:
-        raise _NeedsShape
-    return value
-
-
-def _plain_string(node: dict[str, Any], *keys: str) -> Any:
-    """Shape.string's answer where the first present key holds a string or null."""
-    for key in keys:
-        if key in node:
-            return _plain(node[key], str)
-    return None
-
-
 def _containers(spec: Shape, *, secret_key: str) -> tuple[Container, ...]:
     return tuple(
         Container(
@@ -133,36 +84,189 @@ def _containers(spec: Shape, *, secret_key: str) -> tuple[Container, ...]:
     )
 
 
+def _workload(
+    kind: WorkloadKind,
+    project: str,
+    region: str | None,
+    workload_id: str,
+    explicit: str | None,
+    containers: tuple[Container, ...],
+    labels: dict[str, str],
+    location: SourceLocation,
+    service_account_location: SourceLocation,
+) -> Workload:
+    account, unresolved = _identity(project, explicit)
+    return Workload(
+        name=workload_name(project, region, kind, workload_id),
+        kind=kind,
+        project=project,
+        region=region,
+        service_account=account,
+        service_account_explicit=explicit is not None,
+        containers=containers,
+        location=location,
+        service_account_location=service_account_location,
+        labels=labels,
+        unresolved_default_account=unresolved,
+    )
+
+
 def workload_from_knative(document: Document, data: object, *, address: str | None = None) -> Workload:
     """A Knative ``Service`` (serving.knative.dev/v1) or Cloud Run ``Job`` (run.googleapis.com/v1)."""
+    if type(data) is dict:
+        # Read without line numbers (an asset export): the plain shape first.
+        workload = _plain_knative(document, data, address)
+        if workload is not None:
+            return workload
+    return _checked_knative(document, data, address)
+
+
+def _checked_knative(document: Document, data: object, address: str | None) -> Workload:
     root = Shape(document, data)
     kind = KNATIVE_KINDS[(root.string("apiVersion") or "", root.string("kind") or "")]
     metadata = root.mapping("metadata", required=True)
-    workload_id = metadata.string("name", required=True) or ""
-    project = metadata.string("namespace", required=True) or ""
     labels = metadata.labels("labels")
-    region = labels.get(LOCATION_LABEL)
     template = root.mapping("spec", required=True).mapping("template", required=True)
     if kind is WorkloadKind.JOB:
         # Job -> execution template -> task template
         template = template.mapping("spec", required=True).mapping("template", required=True)
     pod = template.mapping("spec", required=True)
     explicit = pod.string("serviceAccountName")
-    account, unresolved = _identity(project, explicit)
-    name = workload_name(project, region, kind, workload_id)
-    return Workload(
-        name=name,
-        kind=kind,
-        project=project,
-        region=region,
-        service_account=account,
-        service_account_explicit=explicit is not None,
+    return _workload(
+        kind,
+        project=metadata.string("namespace", required=True) or "",
+        region=labels.get(LOCATION_LABEL),
+        workload_id=metadata.string("name", required=True) or "",
+        explicit=explicit,
         containers=_containers(pod, secret_key="valueFrom"),
+        labels=labels,
         location=metadata.location("name", address),
         service_account_location=pod.location("serviceAccountName" if explicit else None, address),
-        labels=labels,
-        unresolved_default_account=unresolved,
     )
+
+
+# The Knative shape with every value of the type the Cloud Run API gives it, checked by msgspec in C.
+# An organisation has tens of thousands of services, and a Shape per key was most of their cost; a spec
+# that does not fit takes the checked path, whose errors name the key and line. UNSET tells a key that
+# is absent from one that is null, where the checked path tells them apart too.
+
+
+class _PlainSecretRef(msgspec.Struct):
+    name: str | msgspec.UnsetType | None = msgspec.UNSET
+    secret: str | msgspec.UnsetType | None = msgspec.UNSET
+    key: str | msgspec.UnsetType | None = msgspec.UNSET
+    version: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class _PlainValueSource(msgspec.Struct):
+    secretKeyRef: _PlainSecretRef | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class _PlainEnvVar(msgspec.Struct):
+    name: str
+    value: str | None = None
+    valueFrom: _PlainValueSource | None = None
+
+
+class _PlainContainer(msgspec.Struct):
+    name: str | None = None
+    image: str | None = None
+    env: list[_PlainEnvVar] | None = None
+
+
+class _PlainPod(msgspec.Struct):
+    serviceAccountName: str | None = None
+    containers: list[_PlainContainer] | None = None
+
+
+class _PlainTemplate(msgspec.Struct):
+    spec: _PlainPod
+
+
+class _PlainServiceSpec(msgspec.Struct):
+    template: _PlainTemplate
+
+
+class _PlainExecutionSpec(msgspec.Struct):
+    template: _PlainTemplate
+
+
+class _PlainExecutionTemplate(msgspec.Struct):
+    spec: _PlainExecutionSpec
+
+
+class _PlainJobSpec(msgspec.Struct):
+    template: _PlainExecutionTemplate
+
+
+class _PlainMetadata(msgspec.Struct):
+    name: str
+    namespace: str
+    labels: dict[str, str] | None = None
+
+
+class _PlainService(msgspec.Struct):
+    metadata: _PlainMetadata
+    spec: _PlainServiceSpec
+
+
+class _PlainJob(msgspec.Struct):
+    metadata: _PlainMetadata
+    spec: _PlainJobSpec
+
+
+def _plain_knative(document: Document, data: dict[str, Any], address: str | None) -> Workload | None:
+    kind = KNATIVE_KINDS.get((data.get("apiVersion", ""), data.get("kind", "")))
+    try:
+        if kind is WorkloadKind.SERVICE:
+            service = msgspec.convert(data, _PlainService)
+            metadata, pod = service.metadata, service.spec.template.spec
+        elif kind is WorkloadKind.JOB:
+            job = msgspec.convert(data, _PlainJob)
+            metadata, pod = job.metadata, job.spec.template.spec.template.spec
+        else:
+            return None
+    except msgspec.ValidationError:
+        return None
+    path = document.path or None
+    location = SourceLocation(path, document.line, address)
+    env_location = SourceLocation(path, document.line)
+    labels = metadata.labels or {}
+    return _workload(
+        kind,
+        project=metadata.namespace,
+        region=labels.get(LOCATION_LABEL),
+        workload_id=metadata.name,
+        explicit=pod.serviceAccountName,
+        containers=tuple(
+            Container(
+                name=container.name,
+                image=container.image,
+                env=tuple(_plain_env_var(variable, env_location) for variable in container.env or ()),
+            )
+            for container in pod.containers or ()
+        ),
+        labels=labels,
+        location=location,
+        service_account_location=location,
+    )
+
+
+def _plain_env_var(variable: _PlainEnvVar, location: SourceLocation) -> EnvVar:
+    secret_ref = None
+    source = variable.valueFrom
+    if source is not None and source.secretKeyRef is not msgspec.UNSET:
+        ref = source.secretKeyRef or _PlainSecretRef()
+        secret_ref = _secret_ref(_first_set(ref.name, ref.secret), _first_set(ref.key, ref.version))
+    return EnvVar(name=variable.name, value=variable.value, secret_ref=secret_ref, location=location)
+
+
+def _first_set(*values: str | msgspec.UnsetType | None) -> str | None:
+    """Shape.string's choice among spellings: the first key present, whatever its value."""
+    for value in values:
+        if value is not msgspec.UNSET:
+            return value
+    return None
 
 
 def workload_from_v2(document: Document, data: object, *, address: str | None = None) -> Workload:
@@ -177,20 +281,16 @@ def workload_from_v2(document: Document, data: object, *, address: str | None = 
     if kind is WorkloadKind.JOB:
         template = template.mapping("template", required=True)
     explicit = template.string("serviceAccount")
-    project = match["project"]
-    account, unresolved = _identity(project, explicit)
-    return Workload(
-        name=workload_name(project, match["region"], kind, match["id"]),
-        kind=kind,
-        project=project,
+    return _workload(
+        kind,
+        project=match["project"],
         region=match["region"],
-        service_account=account,
-        service_account_explicit=explicit is not None,
+        workload_id=match["id"],
+        explicit=explicit,
         containers=_containers(template, secret_key="valueSource"),
+        labels=root.labels("labels"),
         location=root.location("name", address),
         service_account_location=template.location("serviceAccount" if explicit else None, address),
-        labels=root.labels("labels"),
-        unresolved_default_account=unresolved,
     )
 
 
