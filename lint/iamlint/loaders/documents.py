@@ -361,5 +361,5 @@ def _json_line(path: str, number: int, line: str | bytes) -> Any:
 
 def _ndjson_lines(path: str, handle: IO[bytes]) -> Iterator[NdjsonLine]:
     for number, raw in enumerate(handle, start=1):
-        if raw.strip():
+        if not raw.isspace():  # no copy of each line, as strip() would make
             yield NdjsonLine(path, number, raw)
