@@ -62,10 +62,25 @@ def rule_options(
 def run_rules(
     inventory: Inventory, rules: Sequence[Rule], options: Mapping[str, Mapping[str, Any]]
 ) -> list[Finding]:
-    findings: dict[str, Finding] = {}
+    kept: list[Finding] = []
+    # One finding per fingerprint: a rule that meets the same grant twice reports it once. Findings are told
+    # apart by what the fingerprint digests (no finding is hashed before a report needs it), filed by the
+    # hash of that text rather than the text itself (an org scan has half a million findings).
+    seen: dict[int, Finding | list[Finding]] = {}
     for rule in rules:
         for finding in rule.check(inventory, options.get(rule.id, rule.default_options())):
-            # One finding per fingerprint: a rule that meets the same grant twice reports it once. Keyed by
-            # what the fingerprint digests, so that no finding is hashed before a report needs it.
-            findings.setdefault(finding.identity, finding)
-    return sorted(findings.values(), key=Finding.sort_key)
+            identity = finding.identity
+            key = hash(identity)
+            known = seen.get(key)
+            if known is None:
+                seen[key] = finding
+            elif isinstance(known, Finding):
+                if known.identity == identity:
+                    continue
+                seen[key] = [known, finding]
+            elif any(other.identity == identity for other in known):
+                continue
+            else:
+                known.append(finding)
+            kept.append(finding)
+    return sorted(kept, key=Finding.sort_key)

@@ -56,9 +56,6 @@ class Finding:
     # Distinguishes findings that share rule/resource/principal/role, e.g. the env var name for SA004.
     detail: str | None = None
     suppressed_by: str | None = field(default=None, compare=False)
-    # The fingerprint at the finding's own path, computed on first use: de-duplication and every report
-    # ask for it, and an org export has half a million findings.
-    _fingerprint: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def path(self) -> str | None:
@@ -92,23 +89,13 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        cached = self._fingerprint
-        if cached is None:
-            location = self.location
-            return self.fingerprint_at(location.path if location else None)
-        return cached
+        # Worked out when asked, not kept: the engine tells findings apart without it, and a report asks
+        # once per finding (keeping half a million digests would only hold memory).
+        return _digest(self.identity)
 
     def fingerprint_at(self, path: str | None) -> str:
         """The fingerprint this finding would have at ``path`` (without building a moved copy)."""
-        location = self.location
-        if path != (location.path if location else None):
-            return _digest(self.identity_at(path))
-        cached = self._fingerprint
-        if cached is None:
-            cached = _digest(self.identity_at(path))
-            # The dataclass is frozen for its users; the cache is not part of its value.
-            object.__setattr__(self, "_fingerprint", cached)
-        return cached
+        return _digest(self.identity_at(path))
 
     def sort_key(self) -> tuple[str, int, str, str, str, str, str]:
         location = self.location

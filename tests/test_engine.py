@@ -1,0 +1,54 @@
+"""The engine keeps one finding per fingerprint, whatever the hashes of their texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from iamlint import engine
+from iamlint.findings import Finding, Severity
+from iamlint.inventory import Inventory, InventoryBuilder
+from iamlint.model import SourceLocation
+from iamlint.rule import Options, Rule
+
+
+class Repeats(Rule):
+    id = "TST001"
+    name = "repeats"
+    severity = Severity.LOW
+    summary = rationale = remediation = "test"
+
+    def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        for resource in ["//r/b", "//r/a", "//r/b", "//r/c", "//r/a"]:
+            for line in (3, 1):
+                # Same fingerprint at another line: the first one met is kept.
+                yield self.finding(
+                    f"{resource} at {line}", resource=resource, location=SourceLocation("f", line)
+                )
+        yield self.finding("no location", resource="//r/a")
+        yield self.finding("principal", resource="//r/a", principal="user:x")
+
+
+def kept() -> list[tuple[str, str]]:
+    inventory = InventoryBuilder().build()
+    return [(f.resource, f.message) for f in engine.run_rules(inventory, [Repeats()], {})]
+
+
+EXPECTED = [
+    ("//r/a", "//r/a at 3"),
+    ("//r/b", "//r/b at 3"),
+    ("//r/c", "//r/c at 3"),
+    ("//r/a", "no location"),
+    ("//r/a", "principal"),
+]
+
+
+def test_one_finding_per_fingerprint_first_met_kept() -> None:
+    assert kept() == EXPECTED
+
+
+def test_findings_whose_hashes_meet_are_still_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every text hashes alike: only comparing the texts keeps different findings apart.
+    monkeypatch.setattr(engine, "hash", lambda _text: 0, raising=False)
+    assert kept() == EXPECTED
