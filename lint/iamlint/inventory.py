@@ -243,15 +243,24 @@ class Inventory:
     # --- projects -----------------------------------------------------------------------------------
 
     def _learn_project_aliases(self, builder: InventoryBuilder) -> None:
+        # The project in each ancestors chain, looked for once per chain: an org export has a few thousand
+        # chains and a million assets.
+        chain_projects: dict[tuple[str, ...], str] = {}
         for resource in builder.resources.values():
             if resource.project_id and resource.project_number:
                 self._number_to_id[resource.project_number] = resource.project_id
             # An asset named by project id whose ancestors start with projects/NUMBER ties the two.
             named = _project_segment(resource.name)
-            if named and not named.isdigit() and resource.ancestors:
-                first = resource.ancestors[0]
-                if resource.asset_type != PROJECT_TYPE:
-                    first = next((a for a in resource.ancestors if a.startswith("projects/")), "")
+            ancestors = resource.ancestors
+            if named and not named.isdigit() and ancestors:
+                if resource.asset_type == PROJECT_TYPE:
+                    first = ancestors[0]
+                else:
+                    known = chain_projects.get(ancestors)
+                    if known is None:
+                        known = next((a for a in ancestors if a.startswith("projects/")), "")
+                        chain_projects[ancestors] = known
+                    first = known
                 number = first.removeprefix("projects/")
                 if number.isdigit():
                     self._number_to_id.setdefault(number, named)
