@@ -12,6 +12,7 @@ from iamlint.findings import Finding, Severity
 from iamlint.model import SourceLocation
 from iamlint.report import Report
 from iamlint.report.json import JsonReporter, finding_to_dict, finding_to_json
+from iamlint.workspace import StableFingerprints, rebased, stable_fingerprint
 
 BASE = Finding(
     "SP001",
@@ -39,7 +40,8 @@ VARIANTS = [
 
 @pytest.mark.parametrize("finding", VARIANTS)
 def test_finding_line_is_what_json_dumps_writes(finding: Finding, tmp_path: Path) -> None:
-    assert finding_to_json(finding, tmp_path) == json.dumps(finding_to_dict(finding, tmp_path))
+    fingerprint = stable_fingerprint(finding, tmp_path)
+    assert finding_to_json(finding, fingerprint) == json.dumps(finding_to_dict(finding, tmp_path))
 
 
 def test_report_is_one_finding_a_line_and_parses(tmp_path: Path) -> None:
@@ -73,3 +75,18 @@ def test_report_written_in_slices_is_the_same_document(
     JsonReporter().render(report, sliced, color=False)
     assert sliced.getvalue() == whole.getvalue()
     assert len(json.loads(sliced.getvalue())["findings"]) == len(VARIANTS)
+
+
+def test_stable_fingerprints_of_many_are_those_of_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path.parent
+    many = StableFingerprints(root)
+    for finding in VARIANTS:
+        assert (
+            many(finding)
+            == many(finding)
+            == stable_fingerprint(finding, root)
+            == rebased(finding, root).fingerprint
+        )

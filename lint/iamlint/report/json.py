@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from iamlint.findings import Finding, Severity
 from iamlint.report import Report
-from iamlint.workspace import repository_root, stable_fingerprint
+from iamlint.workspace import StableFingerprints, repository_root, stable_fingerprint
 
 JSON_FORMAT_VERSION = 1
 
@@ -39,8 +39,9 @@ _escaped = encode_basestring_ascii
 _SEVERITY = {severity: _escaped(severity.value) for severity in Severity}
 
 
-def finding_to_json(finding: Finding, root: Path) -> str:
-    """``json.dumps(finding_to_dict(finding, root))``, written out directly.
+def finding_to_json(finding: Finding, fingerprint: str) -> str:
+    """``json.dumps(finding_to_dict(finding, root))``, written out directly (``fingerprint`` is the
+    finding's stable fingerprint from ``root``).
 
     An org export has half a million findings, and the C encoder spends more time walking each small dict
     than escaping its strings; this escapes the strings the same way (ASCII, as json.dumps does) into a
@@ -63,7 +64,7 @@ def finding_to_json(finding: Finding, root: Path) -> str:
         f'"resource": {_escaped(finding.resource)}, '
         f'"principal": {"null" if principal is None else _escaped(principal)}, '
         f'"role": {"null" if role is None else _escaped(role)}, "location": {where}, '
-        f'"fingerprint": {_escaped(stable_fingerprint(finding, root))}, '
+        f'"fingerprint": {_escaped(fingerprint)}, '
         f'"suppressed": {"null" if suppressed is None else _escaped(suppressed)}}}'
     )
 
@@ -77,7 +78,7 @@ class JsonReporter:
     for_terminal = False
 
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
-        root = repository_root()
+        fingerprint = StableFingerprints(repository_root())
         findings = report.shown
         # One finding a line: diffable and greppable (json's indent= falls back to the pure-Python encoder,
         # which dominated org-wide scans).
@@ -85,7 +86,7 @@ class JsonReporter:
         # Written in slices: an org scan has half a million findings, and one joined string of them all
         # would double the peak memory of the run.
         for start in range(0, len(findings), _SLICE):
-            lines = [finding_to_json(finding, root) for finding in findings[start : start + _SLICE]]
+            lines = [finding_to_json(f, fingerprint(f)) for f in findings[start : start + _SLICE]]
             stream.write(("\n  " if start == 0 else ",\n  ") + ",\n  ".join(lines))
         if findings:
             stream.write("\n")

@@ -19,7 +19,7 @@ from iamlint.docs import rule_anchor
 from iamlint.findings import Finding, Severity
 from iamlint.report import Report
 from iamlint.rule import Rule
-from iamlint.workspace import relative_path, repository_root, stable_fingerprint
+from iamlint.workspace import StableFingerprints, relative_path, repository_root
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -113,7 +113,7 @@ def _suppression(finding: Finding) -> dict[str, Any]:
     return {"kind": kind, "justification": reason}
 
 
-def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, root: Path, fingerprint: StableFingerprints) -> dict[str, Any]:
     properties: dict[str, Any] = {"severity": finding.severity.value, "resource": finding.resource}
     if finding.principal:
         properties["principal"] = finding.principal
@@ -125,7 +125,7 @@ def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
         "level": LEVELS[finding.severity],
         "message": {"text": finding.message},
         "locations": _locations(finding, root),
-        "partialFingerprints": {FINGERPRINT_KEY: stable_fingerprint(finding, root)},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding)},
         "properties": properties,
     }
     if finding.suppressed_by:
@@ -135,6 +135,7 @@ def _result(finding: Finding, rule_index: int, root: Path) -> dict[str, Any]:
 
 def sarif_document(report: Report, root: Path | None = None) -> dict[str, Any]:
     root = root or repository_root()
+    fingerprint = StableFingerprints(root)
     findings = report.shown
     descriptors = [rule_descriptor(rule) for rule in report.rules]
     index = {rule.id: position for position, rule in enumerate(report.rules)}
@@ -153,7 +154,7 @@ def sarif_document(report: Report, root: Path | None = None) -> dict[str, Any]:
             }
         },
         "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
-        "results": [_result(finding, index[finding.rule], root) for finding in findings],
+        "results": [_result(finding, index[finding.rule], root, fingerprint) for finding in findings],
         "columnKind": "unicodeCodePoints",
         "properties": {"summary": report.summary()},
     }
