@@ -84,7 +84,7 @@ def _containers(spec: Shape, *, secret_key: str) -> tuple[Container, ...]:
     )
 
 
-def _workload(
+def build_workload(
     kind: WorkloadKind,
     project: str,
     region: str | None,
@@ -93,8 +93,9 @@ def _workload(
     containers: tuple[Container, ...],
     labels: dict[str, str],
     location: SourceLocation,
-    service_account_location: SourceLocation,
+    service_account_location: SourceLocation | None,
 ) -> Workload:
+    """A workload with the identity it runs as; every loader of Cloud Run specs builds it here."""
     account, unresolved = _identity(project, explicit)
     return Workload(
         name=workload_name(project, region, kind, workload_id),
@@ -132,7 +133,7 @@ def _checked_knative(document: Document, data: object, address: str | None) -> W
         template = template.mapping("spec", required=True).mapping("template", required=True)
     pod = template.mapping("spec", required=True)
     explicit = pod.string("serviceAccountName")
-    return _workload(
+    return build_workload(
         kind,
         project=metadata.string("namespace", required=True) or "",
         region=labels.get(LOCATION_LABEL),
@@ -232,7 +233,7 @@ def _plain_knative(document: Document, data: dict[str, Any], address: str | None
     location = SourceLocation(path, document.line, address)
     env_location = SourceLocation(path, document.line)
     labels = metadata.labels or {}
-    return _workload(
+    return build_workload(
         kind,
         project=metadata.namespace,
         region=labels.get(LOCATION_LABEL),
@@ -281,7 +282,7 @@ def workload_from_v2(document: Document, data: object, *, address: str | None = 
     if kind is WorkloadKind.JOB:
         template = template.mapping("template", required=True)
     explicit = template.string("serviceAccount")
-    return _workload(
+    return build_workload(
         kind,
         project=match["project"],
         region=match["region"],

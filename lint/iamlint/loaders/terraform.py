@@ -27,7 +27,7 @@ from typing import Any
 from iamlint.errors import InputError
 from iamlint.inventory import PROJECT_TYPE
 from iamlint.loaders import LoadContext
-from iamlint.loaders.cloud_run import _identity, workload_name
+from iamlint.loaders.cloud_run import build_workload, workload_name
 from iamlint.loaders.documents import Document, line_of
 from iamlint.loaders.gcloud_policy import parse_policy
 from iamlint.loaders.shapes import Shape
@@ -49,7 +49,6 @@ from iamlint.model import (
     ServiceAccountKey,
     SourceLocation,
     Unresolved,
-    Workload,
     WorkloadKind,
     replace,
     service_account_project,
@@ -863,7 +862,6 @@ def _workload(ctx: Context) -> Iterator[Fact]:
     # unknown in a plan of a new workload: that is the default, not an unresolved reference.
     if not _is_unknown(instance.unknown, account_path) or resolver.is_configured(instance, account_path):
         explicit = resolver.string(instance, *account_path)
-    account, unresolved = _identity(project, explicit)
     containers = tuple(
         Container(
             name=container.get("name") if isinstance(container.get("name"), str) else None,
@@ -873,18 +871,16 @@ def _workload(ctx: Context) -> Iterator[Fact]:
         for container in spec.get("containers") or []
         if isinstance(container, dict)
     )
-    yield Workload(
-        name=workload_name(project, region, kind, resolver.required(instance, "name")),
-        kind=kind,
+    yield build_workload(
+        kind,
         project=project,
         region=region,
-        service_account=account,
-        service_account_explicit=explicit is not None,
+        workload_id=resolver.required(instance, "name"),
+        explicit=explicit,
         containers=containers,
+        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
         location=ctx.location,
         service_account_location=ctx.at(spec, account_key if explicit else None),
-        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
-        unresolved_default_account=unresolved,
     )
 
 
