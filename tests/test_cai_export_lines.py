@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -13,11 +14,17 @@ import pytest
 
 from iamlint.inventory import InventoryBuilder
 from iamlint.loaders.cai import _Interner, facts_from_asset, facts_from_export_line
-from iamlint.loaders.cloud_run import _checked_knative, _plain_knative
+from iamlint.loaders.cloud_run import _checked_knative, _plain_knative, workload_from_knative_json
 from iamlint.loaders.documents import Document, NdjsonLine, documents_from_text
 from iamlint.loaders.gcloud_policy import PlainPolicy, _checked_policy, policy_from_plain
+from iamlint.loaders.gcloud_resources import (
+    key_from,
+    key_from_json,
+    service_account_from,
+    service_account_from_json,
+)
 from iamlint.loaders.shapes import Shape
-from iamlint.model import Policy, SourceLocation
+from iamlint.model import Policy, SourceLocation, WorkloadKind
 
 ROOT = Path(__file__).resolve().parent.parent
 CAI = Path(__file__).parent / "fixtures" / "cai"
@@ -273,3 +280,62 @@ def test_plain_knative_matches_the_checked_path(spec: dict[str, object]) -> None
 def test_specs_that_need_a_closer_look_take_the_checked_path(spec: dict[str, object]) -> None:
     document = _ndjson_document(spec)
     assert _plain_knative(document, document.data, None) is None
+
+
+ACCOUNT = {
+    "name": "projects/p/serviceAccounts/App@p.iam.gserviceaccount.com",
+    "projectId": "p",
+    "email": "App@p.iam.gserviceaccount.com",
+    "displayName": "app",
+}
+KEY = {
+    "name": "projects/p/serviceAccounts/app@p.iam.gserviceaccount.com/keys/abc",
+    "keyType": "USER_MANAGED",
+    "validAfterTime": "2026-01-01T00:00:00Z",
+}
+
+
+@pytest.mark.parametrize(
+    ("data", "from_json", "checked"),
+    [
+        (ACCOUNT, service_account_from_json, service_account_from),
+        ({**ACCOUNT, "disabled": True, "projectId": None}, service_account_from_json, service_account_from),
+        ({"email": "a@p.iam.gserviceaccount.com"}, service_account_from_json, service_account_from),
+        (KEY, key_from_json, key_from),
+        ({**KEY, "disabled": "yes", "keyType": None}, key_from_json, key_from),
+    ],
+)
+def test_accounts_and_keys_from_json_match_the_checked_path(
+    data: dict[str, object], from_json: Callable[..., object], checked: Callable[..., object]
+) -> None:
+    document = _ndjson_document(data)
+    location = SourceLocation("p.ndjson", 1, "//iam.googleapis.com/x")
+    assert from_json(json.dumps(data).encode(), location) == checked(
+        Shape(document, data), "//iam.googleapis.com/x"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "from_json"),
+    [
+        (b'{"email": 3}', service_account_from_json),
+        (b'{"name": "x"}', service_account_from_json),
+        (b'{"email": "a@b.c", "displayName": ["x"]}', service_account_from_json),
+        (b'{"name": "projects/p/keys/abc"}', key_from_json),
+        (b'{"name": "projects/p/serviceAccounts/a/keys/k", "keyType": 1}', key_from_json),
+        (b"[]", key_from_json),
+    ],
+)
+def test_accounts_and_keys_of_another_shape_take_the_checked_path(
+    text: bytes, from_json: Callable[..., object]
+) -> None:
+    assert from_json(text, SourceLocation("p.ndjson", 1)) is None
+
+
+def test_knative_from_json_declines_another_kind() -> None:
+    document = _ndjson_document({})
+    job = json.dumps(_service([], job=True)).encode()
+    assert workload_from_knative_json(document, job, WorkloadKind.JOB) is not None
+    assert workload_from_knative_json(document, job, WorkloadKind.SERVICE) is None
+    v2 = json.dumps({"name": "projects/p/locations/r/services/s", "template": {}}).encode()
+    assert workload_from_knative_json(document, v2, WorkloadKind.SERVICE) is None

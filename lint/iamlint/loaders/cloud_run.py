@@ -209,26 +209,58 @@ class _PlainMetadata(msgspec.Struct):
 class _PlainService(msgspec.Struct):
     metadata: _PlainMetadata
     spec: _PlainServiceSpec
+    apiVersion: str = ""
+    kind: str = ""
 
 
 class _PlainJob(msgspec.Struct):
     metadata: _PlainMetadata
     spec: _PlainJobSpec
+    apiVersion: str = ""
+    kind: str = ""
+
+
+_PLAIN_KINDS: dict[WorkloadKind, type[_PlainService | _PlainJob]] = {
+    WorkloadKind.SERVICE: _PlainService,
+    WorkloadKind.JOB: _PlainJob,
+}
+_JSON_DECODERS = {kind: msgspec.json.Decoder(struct) for kind, struct in _PLAIN_KINDS.items()}
 
 
 def _plain_knative(document: Document, data: dict[str, Any], address: str | None) -> Workload | None:
     kind = KNATIVE_KINDS.get((data.get("apiVersion", ""), data.get("kind", "")))
+    if kind is None:
+        return None
     try:
-        if kind is WorkloadKind.SERVICE:
-            service = msgspec.convert(data, _PlainService)
-            metadata, pod = service.metadata, service.spec.template.spec
-        elif kind is WorkloadKind.JOB:
-            job = msgspec.convert(data, _PlainJob)
-            metadata, pod = job.metadata, job.spec.template.spec.template.spec
-        else:
-            return None
+        plain = msgspec.convert(data, _PLAIN_KINDS[kind])
     except msgspec.ValidationError:
         return None
+    return _workload_from_plain(document, kind, plain, address)
+
+
+def workload_from_knative_json(
+    document: Document, text: bytes, kind: WorkloadKind, address: str | None = None
+) -> Workload | None:
+    """A Knative spec of ``kind`` straight from its JSON text (an asset's resource.data), when it has the
+    plain shape; None otherwise, and the caller takes the checked path."""
+    try:
+        plain = _JSON_DECODERS[kind].decode(text)
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return None
+    if KNATIVE_KINDS.get((plain.apiVersion, plain.kind)) is not kind:
+        return None
+    return _workload_from_plain(document, kind, plain, address)
+
+
+def _workload_from_plain(
+    document: Document, kind: WorkloadKind, plain: _PlainService | _PlainJob, address: str | None
+) -> Workload:
+    metadata = plain.metadata
+    pod = (
+        plain.spec.template.spec
+        if isinstance(plain, _PlainService)
+        else plain.spec.template.spec.template.spec
+    )
     path = document.path or None
     location = SourceLocation(path, document.line, address)
     env_location = SourceLocation(path, document.line)

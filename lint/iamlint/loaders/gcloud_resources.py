@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
+
+import msgspec
 
 from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE
 from iamlint.loaders import LoadContext
@@ -23,6 +26,7 @@ from iamlint.model import (
     Resource,
     ServiceAccount,
     ServiceAccountKey,
+    SourceLocation,
 )
 
 SPANNER_INSTANCE_TYPE = "spanner.googleapis.com/Instance"
@@ -75,33 +79,118 @@ def container_from(shape: Shape, asset_type: str, address: str | None = None) ->
 
 def service_account_from(shape: Shape, address: str | None = None) -> ServiceAccount:
     """``gcloud iam service-accounts describe|list`` / IAM ServiceAccount."""
-    email = (shape.string("email", required=True) or "").lower()
-    name = shape.string("name")
-    match = _SA_NAME.match(name or "")
-    project = shape.string("projectId") or (match["project"] if match else None)
-    return ServiceAccount(
-        email=email,
-        project=project,
-        name=f"//iam.googleapis.com/{name}" if name else None,
+    return _service_account(
+        email=shape.string("email", required=True) or "",
+        name=shape.string("name"),
+        project_id=shape.string("projectId"),
         display_name=shape.string("displayName"),
         disabled=shape.raw("disabled") is True,
         location=shape.location("email", address),
     )
 
 
+def _service_account(
+    *,
+    email: str,
+    name: str | None,
+    project_id: str | None,
+    display_name: str | None,
+    disabled: bool,
+    location: SourceLocation,
+) -> ServiceAccount:
+    match = _SA_NAME.match(name or "")
+    return ServiceAccount(
+        email=email.lower(),
+        project=project_id or (match["project"] if match else None),
+        name=f"//iam.googleapis.com/{name}" if name else None,
+        display_name=display_name,
+        disabled=disabled,
+        location=location,
+    )
+
+
 def key_from(shape: Shape, address: str | None = None) -> ServiceAccountKey:
     """``gcloud iam service-accounts keys list`` / IAM ServiceAccountKey."""
     name = shape.string("name", required=True) or ""
+    key = _key(
+        name=name,
+        key_type=shape.string("keyType"),
+        valid_after=shape.string("validAfterTime"),
+        disabled=shape.raw("disabled") is True,
+        location=shape.location("keyType" if shape.has("keyType") else "name", address),
+    )
+    if key is None:
+        raise shape.error("expected projects/PROJECT/serviceAccounts/EMAIL/keys/KEY", "name")
+    return key
+
+
+def _key(
+    *, name: str, key_type: str | None, valid_after: str | None, disabled: bool, location: SourceLocation
+) -> ServiceAccountKey | None:
     match = _KEY_NAME.match(name)
     if not match:
-        raise shape.error("expected projects/PROJECT/serviceAccounts/EMAIL/keys/KEY", "name")
+        return None
     return ServiceAccountKey(
         name=f"//iam.googleapis.com/{name}",
         service_account=match["email"].lower(),
-        key_type=shape.string("keyType") or "KEY_TYPE_UNSPECIFIED",
-        location=shape.location("keyType" if shape.has("keyType") else "name", address),
-        valid_after=shape.string("validAfterTime"),
-        disabled=shape.raw("disabled") is True,
+        key_type=key_type or "KEY_TYPE_UNSPECIFIED",
+        location=location,
+        valid_after=valid_after,
+        disabled=disabled,
+    )
+
+
+# Accounts and keys as the IAM API gives them, for resource data read straight from an export's JSON
+# text: an organisation has hundreds of thousands. Data that does not fit takes the checked path.
+
+
+class _PlainServiceAccount(msgspec.Struct):
+    email: str
+    name: str | None = None
+    projectId: str | None = None
+    displayName: str | None = None
+    disabled: Any = None
+
+
+class _PlainKey(msgspec.Struct):
+    name: str
+    keyType: str | None = None
+    validAfterTime: str | None = None
+    disabled: Any = None
+
+
+_decode_account = msgspec.json.Decoder(_PlainServiceAccount).decode
+_decode_key = msgspec.json.Decoder(_PlainKey).decode
+
+
+def service_account_from_json(text: bytes, location: SourceLocation) -> ServiceAccount | None:
+    """The account in an IAM ServiceAccount's JSON text, or None when the checked path must read it."""
+    try:
+        plain = _decode_account(text)
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return None
+    return _service_account(
+        email=plain.email,
+        name=plain.name,
+        project_id=plain.projectId,
+        display_name=plain.displayName,
+        disabled=plain.disabled is True,
+        location=location,
+    )
+
+
+def key_from_json(text: bytes, location: SourceLocation) -> ServiceAccountKey | None:
+    """The key in an IAM ServiceAccountKey's JSON text, or None when the checked path must read it."""
+    try:
+        plain = _decode_key(text)
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return None
+    return _key(
+        name=plain.name,
+        key_type=plain.keyType,
+        valid_after=plain.validAfterTime,
+        disabled=plain.disabled is True,
+        location=location,
     )
 
 
