@@ -221,11 +221,8 @@ def known_resources_of_type(inventory: Inventory, *asset_types: str) -> list[str
 
     def build() -> dict[str | None, list[str]]:
         by_type: dict[str | None, list[str]] = {}
-        types: dict[str, str | None] = inventory.shared(_RESOURCE_TYPES, dict)
         for name in _known_names(inventory):
-            if name not in types:
-                types[name] = inventory.resource_type(name)
-            by_type.setdefault(types[name], []).append(name)
+            by_type.setdefault(inventory.resource_type(name), []).append(name)
         return by_type
 
     # Several rules look for a type or two among every resource of an org export: one pass serves all,
