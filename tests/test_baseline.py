@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 
 from iamlint.cli import main
 from iamlint.findings import Finding, Severity
-from iamlint.model import SourceLocation
+from iamlint.model import SourceLocation, replace
 
 SA = "orders@acme-shop-prod.iam.gserviceaccount.com"
 
@@ -72,17 +71,17 @@ def test_fingerprint_changes_with_what_identifies_a_finding() -> None:
         location=SourceLocation("iam/p.yaml", 4),
     )
     variants = [
-        dataclasses.replace(base, rule="SP002"),
-        dataclasses.replace(base, resource="//cloudresourcemanager.googleapis.com/projects/q"),
-        dataclasses.replace(base, principal="serviceAccount:b@p.iam.gserviceaccount.com"),
-        dataclasses.replace(base, role="roles/spanner.databaseAdmin"),
-        dataclasses.replace(base, location=SourceLocation("iam/other.yaml", 4)),
+        replace(base, rule="SP002"),
+        replace(base, resource="//cloudresourcemanager.googleapis.com/projects/q"),
+        replace(base, principal="serviceAccount:b@p.iam.gserviceaccount.com"),
+        replace(base, role="roles/spanner.databaseAdmin"),
+        replace(base, location=SourceLocation("iam/other.yaml", 4)),
     ]
     assert len({base.fingerprint, *(v.fingerprint for v in variants)}) == 6
     unchanged = [
-        dataclasses.replace(base, location=SourceLocation("iam/p.yaml", 40)),
-        dataclasses.replace(base, message="reworded"),
-        dataclasses.replace(base, severity=Severity.CRITICAL),
+        replace(base, location=SourceLocation("iam/p.yaml", 40)),
+        replace(base, message="reworded"),
+        replace(base, severity=Severity.CRITICAL),
     ]
     assert {v.fingerprint for v in unchanged} == {base.fingerprint}
 
@@ -97,18 +96,12 @@ def test_fingerprint_is_the_digest_of_what_tells_findings_apart() -> None:
         role="roles/spanner.admin",
         location=SourceLocation("a.yaml", 4),
     )
-    moved = dataclasses.replace(base, role="roles/spanner.databaseAdmin")
+    moved = replace(base, role="roles/spanner.databaseAdmin")
     assert base.fingerprint == base.fingerprint_at("a.yaml") != moved.fingerprint
-    assert (
-        base.fingerprint_at("b.yaml")
-        == dataclasses.replace(base, location=SourceLocation("b.yaml", 4)).fingerprint
-    )
+    assert base.fingerprint_at("b.yaml") == replace(base, location=SourceLocation("b.yaml", 4)).fingerprint
     # Findings the engine keeps apart are exactly those with different fingerprints.
     assert base.identity != moved.identity
-    assert (
-        base.identity
-        == dataclasses.replace(base, message="other", location=SourceLocation("a.yaml", 9)).identity
-    )
+    assert base.identity == replace(base, message="other", location=SourceLocation("a.yaml", 9)).identity
 
 
 # --- baselines -----------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ condition. Findings are compared without their paths (the base branch is usually
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -134,7 +133,7 @@ def _pathless(finding: Finding) -> str:
     location = finding.location
     if location is not None:
         location = replace(location, path=None, line=None)
-    return dataclasses.replace(finding, location=location).fingerprint
+    return replace(finding, location=location).fingerprint
 
 
 def new_findings(before: list[Finding], after: list[Finding]) -> list[Finding]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+import msgspec
 
 from iamlint.model import SourceLocation
 
@@ -43,8 +44,11 @@ def _rank_of(other: object) -> int:
     return _RANK[other]
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True, gc=False):
+    """What a rule found. A frozen msgspec Struct, like the model's values: an org scan makes half a
+    million, and a Struct is created about ten times faster than a frozen dataclass. Copy with
+    ``iamlint.model.replace``."""
+
     rule: str
     name: str
     severity: Severity
@@ -55,7 +59,7 @@ class Finding:
     location: SourceLocation | None = None
     # Distinguishes findings that share rule/resource/principal/role, e.g. the env var name for SA004.
     detail: str | None = None
-    suppressed_by: str | None = field(default=None, compare=False)
+    suppressed_by: str | None = None
 
     @property
     def path(self) -> str | None:

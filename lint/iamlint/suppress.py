@@ -7,7 +7,6 @@ Order: an inline comment (the most specific) wins over a config waiver, which wi
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import json
 import re
@@ -22,6 +21,7 @@ from iamlint.config import Config
 from iamlint.errors import ConfigError, InputError
 from iamlint.findings import Finding
 from iamlint.loaders.documents import line_of
+from iamlint.model import replace
 from iamlint.workspace import rebased
 
 BASELINE_VERSION = 1
@@ -355,9 +355,7 @@ def apply_suppressions(
             if comment.reason:
                 used_inline.add((comment.path, comment.line))
                 result.suppressed.append(
-                    dataclasses.replace(
-                        finding, suppressed_by=f"inline comment at {comment.where}: {comment.reason}"
-                    )
+                    replace(finding, suppressed_by=f"inline comment at {comment.where}: {comment.reason}")
                 )
                 continue
             invalid_inline.add((comment.path, comment.line))
@@ -368,18 +366,18 @@ def apply_suppressions(
         if active is not None:
             used.add(active)
             described = waivers[active].describe()
-            result.suppressed.append(dataclasses.replace(finding, suppressed_by=f"config {described}"))
+            result.suppressed.append(replace(finding, suppressed_by=f"config {described}"))
             continue
         if matching:
             used.add(matching[0])
             lapsed = waivers[matching[0]]
-            finding = dataclasses.replace(
+            finding = replace(
                 finding,
                 message=f"{finding.message} (the waiver for this expired on {lapsed.expires}: {lapsed.where})",
             )
         if baseline is not None and baseline.key(finding) in baseline.entries:
             result.baselined += 1
-            result.suppressed.append(dataclasses.replace(finding, suppressed_by=f"baseline {chosen}"))
+            result.suppressed.append(replace(finding, suppressed_by=f"baseline {chosen}"))
             continue
         result.reported.append(finding)
 

@@ -7,7 +7,6 @@ outside a repository) for reports, the baseline file's directory for baselines.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import subprocess
 from functools import cache, lru_cache
@@ -64,7 +63,7 @@ def rebased(finding: Finding, root: Path) -> Finding:
     if finding.location is None or not finding.location.path:
         return finding
     location = replace(finding.location, path=relative_path(finding.location.path, root))
-    return dataclasses.replace(finding, location=location)
+    return replace(finding, location=location)
 
 
 def stable_fingerprint(finding: Finding, root: Path) -> str:
