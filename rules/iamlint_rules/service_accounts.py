@@ -90,7 +90,8 @@ class SharedServiceAccount(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         by_account = inventory.workloads_by_service_account()
-        for email in sorted(by_account):
+        # Most accounts of an org export run one workload or none, and cannot be shared.
+        for email in sorted(email for email, workloads in by_account.items() if len(workloads) > 1):
             if matches_any(email, options["allowed_accounts"]):
                 continue
             # The same workload may come from two inputs (a Knative export by project number and a v2
