@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import msgspec
+
 from iamlint.model import (
     CRM,
     PROJECT_PREFIX,
@@ -67,8 +69,7 @@ class Settings:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-@dataclass(frozen=True, slots=True)
-class EffectiveBinding:
+class EffectiveBinding(msgspec.Struct, frozen=True, gc=False):
     """A binding as seen from a resource: set on it, or inherited from ``written_on``."""
 
     binding: Binding
