@@ -33,7 +33,7 @@ def inventory(*names: str) -> Inventory:
 def test_export_hierarchy_inheritance_from_ancestors() -> None:
     inv = inventory("export-resource.ndjson", "export-iam-policy.ndjson")
     # database -> instance (resource.parent) -> project (number, canonicalised) -> folder -> org
-    assert inv.ancestors(DATABASE) == [INSTANCE, PROD, PROD_FOLDER, ORG]
+    assert list(inv.ancestors(DATABASE)) == [INSTANCE, PROD, PROD_FOLDER, ORG]
     inherited = [
         e for e in inv.effective_bindings(DATABASE) if e.binding.role == "roles/spanner.databaseAdmin"
     ]
@@ -46,11 +46,11 @@ def test_iam_policy_export_alone_still_has_the_hierarchy() -> None:
     inv = inventory("export-iam-policy.ndjson")
     # Without the resource export the project is known by number only, but it sits under its folder.
     project = "//cloudresourcemanager.googleapis.com/projects/415104041262"
-    assert inv.ancestors(project) == [PROD_FOLDER, ORG]
+    assert list(inv.ancestors(project)) == [PROD_FOLDER, ORG]
     assert inv.canonical(project) == PROD
     # A bucket has no project in its name: only ancestors place it.
     # The database asset, named by project id with projects/NUMBER first in its ancestors, ties the two.
-    assert inv.ancestors("//storage.googleapis.com/acme-shop-prod-invoices") == [PROD, PROD_FOLDER, ORG]
+    assert list(inv.ancestors("//storage.googleapis.com/acme-shop-prod-invoices")) == [PROD, PROD_FOLDER, ORG]
     roles = {
         e.binding.role for e in inv.effective_bindings("//storage.googleapis.com/acme-shop-prod-invoices")
     }
@@ -153,7 +153,7 @@ def test_gcloud_asset_list_camel_case() -> None:
     inv = inventory("list-resource.json", "list-iam-policy.json")
     dev = PROJECT_PREFIX + "acme-shop-dev"
     assert inv.project_id("523018811934") == "acme-shop-dev"
-    assert inv.ancestors(dev) == [
+    assert list(inv.ancestors(dev)) == [
         "//cloudresourcemanager.googleapis.com/folders/731508264419",
         ORG,
     ]
@@ -192,9 +192,9 @@ def test_search_all_iam_policies_results() -> None:
     inv = inventory("search-all-iam-policies.json")
     # The project's result names it by id and its project field by number: one project.
     assert inv.project_id("415104041262") == "acme-shop-prod"
-    assert inv.ancestors(PROD) == [PROD_FOLDER, ORG]
-    assert inv.ancestors(PROD_FOLDER) == [ORG]
-    assert inv.ancestors(DATABASE) == [INSTANCE, PROD, PROD_FOLDER, ORG]
+    assert list(inv.ancestors(PROD)) == [PROD_FOLDER, ORG]
+    assert list(inv.ancestors(PROD_FOLDER)) == [ORG]
+    assert list(inv.ancestors(DATABASE)) == [INSTANCE, PROD, PROD_FOLDER, ORG]
     # The folder's spanner.admin grant reaches the database.
     inherited = {(e.binding.role, e.written_on) for e in inv.effective_bindings(DATABASE)}
     assert ("roles/spanner.admin", PROD_FOLDER) in inherited

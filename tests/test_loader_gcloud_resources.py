@@ -32,7 +32,7 @@ def test_project_describe_teaches_the_inventory_number_and_id(fixtures: Path) ->
     (workload,) = inventory.workloads
     assert inventory.canonical(workload.name).startswith("//run.googleapis.com/projects/acme-shop-prod/")
     assert inventory.environment_of(workload.project) == "prod"
-    assert inventory.ancestors(workload.name) == [
+    assert list(inventory.ancestors(workload.name)) == [
         "//cloudresourcemanager.googleapis.com/projects/acme-shop-prod",
         "//cloudresourcemanager.googleapis.com/folders/310987654321",
     ]
@@ -72,7 +72,7 @@ def test_spanner_instance_and_database_sit_in_the_hierarchy(fixtures: Path) -> N
     assert isinstance(database, Resource)
     assert instance.asset_type == "spanner.googleapis.com/Instance"
     inventory = build_inventory({})
-    assert inventory.ancestors(database.name) == [
+    assert list(inventory.ancestors(database.name)) == [
         instance.name,
         "//cloudresourcemanager.googleapis.com/projects/acme-shop-prod",
     ]

@@ -794,7 +794,7 @@ def test_deferred_iam_policy_data_source_is_rebuilt_from_its_blocks() -> None:
 
 def test_projects_place_themselves_in_the_hierarchy(types: Inventory) -> None:
     project = "//cloudresourcemanager.googleapis.com/projects/acme-platform"
-    assert types.ancestors(project) == ["//cloudresourcemanager.googleapis.com/folders/310987654321"]
+    assert list(types.ancestors(project)) == ["//cloudresourcemanager.googleapis.com/folders/310987654321"]
     assert types.project_number("acme-platform") == "456789012345"
     assert types.environment_of("acme-platform") == "prod"
     # A grant on the folder reaches the project through the plan's own hierarchy.

@@ -230,6 +230,9 @@ class Inventory:
         for workload in self.workloads:
             self._workloads_by_account[workload.service_account.lower()].append(workload)
         self._parents: dict[str, str | None] = {}
+        self._ancestors: dict[str, tuple[str, ...]] = {}
+        self._account_projects: dict[str, str | None] = {}
+        self._names_by_type: dict[str | None, list[str]] | None = None
         self._shared: dict[str, Any] = {}
         self._environments: dict[str, str | None] = {}
 
@@ -357,16 +360,31 @@ class Inventory:
         derived = derived_parent(name)
         return self.canonical(derived) if derived else None
 
-    def ancestors(self, full_name: str) -> list[str]:
+    def ancestors(self, full_name: str) -> Sequence[str]:
         """Nearest first, up to the organization where the inputs say; loops are cut."""
+        name = self.canonical(full_name)
+        known = self._ancestors.get(name)
+        if known is not None:
+            return known
         chain: list[str] = []
-        seen = {self.canonical(full_name)}
-        current = self.parent(full_name)
+        seen = {name}
+        current = self.parent(name)
         while current and current not in seen:
             chain.append(current)
             seen.add(current)
+            above = self._ancestors.get(current)
+            if above is not None:
+                # The rest of the walk is that ancestor's own chain, cut where it comes back to a node
+                # already met (a loop in the inputs); rules ask for thousands of siblings' chains.
+                for node in above:
+                    if node in seen:
+                        break
+                    chain.append(node)
+                    seen.add(node)
+                break
             current = self.parent(current)
-        return chain
+        result = self._ancestors[name] = tuple(chain)
+        return result
 
     def resource_type(self, full_name: str) -> str | None:
         resource = self.resources.get(self.canonical(full_name))
@@ -402,6 +420,21 @@ class Inventory:
     def resources_with_policies(self) -> list[str]:
         return sorted(self._bindings.keys() | self._audit_configs.keys())
 
+    def names_by_type(self) -> Mapping[str | None, Sequence[str]]:
+        """Every name the inputs mention (described resources, policy holders, workloads), canonical and
+        filed by asset type (None where neither the inputs nor the name's pattern tell); built on first
+        use, in no particular order."""
+        if self._names_by_type is None:
+            by_type: dict[str | None, list[str]] = defaultdict(list)
+            for name, resource in self.resources.items():
+                by_type[resource.asset_type].append(name)
+            others = self._bindings.keys() | self._audit_configs.keys()
+            others.update(self.canonical(workload.name) for workload in self.workloads)
+            for name in others - self.resources.keys():
+                by_type[asset_type_of_name(name)].append(name)
+            self._names_by_type = dict(by_type)
+        return self._names_by_type
+
     # --- workloads and accounts ---------------------------------------------------------------------
 
     def _resolve_default_account(self, workload: Workload) -> Workload:
@@ -422,9 +455,12 @@ class Inventory:
 
     def service_account_project(self, email: str) -> str | None:
         """Project id (where known) that owns a service account."""
+        if email in self._account_projects:
+            return self._account_projects[email]
         account = self.service_accounts.get(email.lower())
         project = account.project if account and account.project else service_account_project(email)
-        return self.project_id(project) if project else None
+        answer = self._account_projects[email] = self.project_id(project) if project else None
+        return answer
 
 
 def _project_segment(full_name: str) -> str | None:

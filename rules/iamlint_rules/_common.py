@@ -218,16 +218,7 @@ def _known_names(inventory: Inventory) -> set[str]:
 
 def known_resources_of_type(inventory: Inventory, *asset_types: str) -> list[str]:
     """The :func:`known_resources` of any of ``asset_types``, sorted."""
-
-    def build() -> dict[str | None, list[str]]:
-        by_type: dict[str | None, list[str]] = {}
-        for name in _known_names(inventory):
-            by_type.setdefault(inventory.resource_type(name), []).append(name)
-        return by_type
-
-    # Several rules look for a type or two among every resource of an org export: one pass serves all,
-    # and only what they ask for is sorted.
-    by_type = inventory.shared("rules.known_resources_by_type", build)
+    by_type = inventory.names_by_type()
     return sorted(itertools.chain.from_iterable(by_type.get(asset_type, ()) for asset_type in asset_types))
 
 
