@@ -197,16 +197,18 @@ class Inventory:
         self.keys: tuple[ServiceAccountKey, ...] = tuple(builder.keys)
 
         self._number_to_id: dict[str, str] = {}
-        self._learn_project_aliases(builder)
+        numbered = self._learn_project_aliases(builder)
         self._id_to_number = {project_id: number for number, project_id in self._number_to_id.items()}
         # Rules ask for the canonical form of the same few names again and again (millions of times in
         # an org export); the aliases are fixed from here on, so each answer is computed once.
         self._canonical: dict[str, str] = {}
 
+        # Only a name whose project segment is a number can change: the rest are canonical already.
+        renamed = {name: self.canonical(name) for name in numbered}
         self.resources: dict[str, Resource] = {}
-        for resource in builder.resources.values():
+        for name, resource in builder.resources.items():
             # One project may be named by number in one input and by id in another: merge, keep both.
-            key = self.canonical(resource.name)
+            key = renamed.get(name, name)
             known = self.resources.get(key)
             self.resources[key] = _merge_resource(known, resource) if known else resource
 
@@ -214,8 +216,10 @@ class Inventory:
         # Most resources have one policy: its own tuples are kept, not copied into a list per resource.
         self._bindings: dict[str, Sequence[Binding]] = {}
         self._audit_configs: dict[str, Sequence[AuditConfig]] = {}
+        described = builder.resources
         for policy in self.policies:
-            key = self.canonical(policy.resource)
+            name = policy.resource
+            key = renamed.get(name, name) if name in described else self.canonical(name)
             earlier = self._bindings.get(key, ())
             self._bindings[key] = (*earlier, *policy.bindings) if earlier else policy.bindings
             if policy.audit_configs:
@@ -246,7 +250,9 @@ class Inventory:
 
     # --- projects -----------------------------------------------------------------------------------
 
-    def _learn_project_aliases(self, builder: InventoryBuilder) -> None:
+    def _learn_project_aliases(self, builder: InventoryBuilder) -> list[str]:
+        """Tie project numbers to ids; the names of the resources named by project number."""
+        numbered = []
         # The project in each ancestors chain, looked for once per chain: an org export has a few thousand
         # chains and a million assets.
         chain_projects: dict[tuple[str, ...], str] = {}
@@ -255,8 +261,11 @@ class Inventory:
                 self._number_to_id[resource.project_number] = resource.project_id
             # An asset named by project id whose ancestors start with projects/NUMBER ties the two.
             named = _project_segment(resource.name)
+            if named and named.isdigit():
+                numbered.append(resource.name)
+                continue
             ancestors = resource.ancestors
-            if named and not named.isdigit() and ancestors:
+            if named and ancestors:
                 if resource.asset_type == PROJECT_TYPE:
                     first = ancestors[0]
                 else:
@@ -274,6 +283,7 @@ class Inventory:
             ids = workload.labels.get("iamlint.dev/project-id")
             if ids and workload.project.isdigit():
                 self._number_to_id.setdefault(workload.project, ids)
+        return numbered
 
     def project_id(self, project: str) -> str:
         """The project id for an id or number, when the inputs tell; the input unchanged otherwise."""
