@@ -134,9 +134,9 @@ class InventoryBuilder:
         self.unresolved.append(fact)
 
     def add_all(self, facts: Iterable[Fact]) -> None:
-        add = self.add
+        adders = _ADDERS  # add(), without a call per fact
         for fact in facts:
-            add(fact)
+            (adders.get(type(fact)) or _adder_for(fact))(self, fact)
 
     def build(self, settings: Settings | None = None) -> Inventory:
         return Inventory(self, settings or Settings())

@@ -89,14 +89,6 @@ def expand_paths(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
             raise InputError(raw, None, "no such file or directory")
 
 
-def _from_bytes(line: NdjsonLine, loaders: Sequence[LineLoader], context: LoadContext) -> list[Fact] | None:
-    for loader in loaders:
-        facts = loader.load_line(line, context)
-        if facts is not None:
-            return facts
-    return None
-
-
 def load_documents(
     documents: Iterable[Document | NdjsonLine],
     loaders: Sequence[Loader],
@@ -105,10 +97,16 @@ def load_documents(
     explicit: bool = True,
 ) -> Iterator[Fact]:
     """Facts of documents from one file; an unclaimed document is an error or, when walked, a notice."""
-    line_loaders = [loader for loader in loaders if isinstance(loader, LineLoader)]
+    line_loaders = [loader.load_line for loader in loaders if isinstance(loader, LineLoader)]
     for entry in documents:
         if isinstance(entry, NdjsonLine):
-            facts = _from_bytes(entry, line_loaders, context)
+            # Inline rather than a helper: an org export has a million lines.
+            for load_line in line_loaders:
+                facts = load_line(entry, context)
+                if facts is not None:
+                    break
+            else:
+                facts = None
             if facts is not None:
                 yield from facts
                 continue
