@@ -33,7 +33,7 @@ from iamlint.loaders.cloud_run import (
     workload_from_knative_json,
     workload_from_v2,
 )
-from iamlint.loaders.documents import Document, NdjsonLine, line_of
+from iamlint.loaders.documents import Document, NdjsonLine, decoded, line_of
 from iamlint.loaders.gcloud_policy import PlainPolicy, parse_policy, policy_from_plain
 from iamlint.loaders.gcloud_resources import (
     SPANNER_DATABASE_TYPE,
@@ -379,9 +379,8 @@ _decode_any = msgspec.json.Decoder().decode
 def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] | None:
     """Facts of one well-formed export line read straight from its bytes, or None: anything unusual
     (another shape, a wrong type, no content, bad UTF-8) goes the general way, whose errors say what."""
-    try:
-        asset = _decode_export_asset(line.raw)
-    except (msgspec.MsgspecError, UnicodeDecodeError):
+    asset = decoded(_decode_export_asset, line.raw)
+    if asset is None:
         return None
     resource = asset.resource
     if (

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from iamlint.loaders import LoadContext
-from iamlint.loaders.documents import Document
+from iamlint.loaders.documents import Document, decoded
 from iamlint.loaders.shapes import Locations, Shape
 from iamlint.model import (
     Container,
@@ -243,11 +243,8 @@ def workload_from_knative_json(
 ) -> Workload | None:
     """A Knative spec of ``kind`` straight from its JSON text (an asset's resource.data), when it has the
     plain shape; None otherwise, and the caller takes the checked path."""
-    try:
-        plain = _JSON_DECODERS[kind].decode(text)
-    except (msgspec.MsgspecError, UnicodeDecodeError):
-        return None
-    if KNATIVE_KINDS.get((plain.apiVersion, plain.kind)) is not kind:
+    plain = decoded(_JSON_DECODERS[kind].decode, text)
+    if plain is None or KNATIVE_KINDS.get((plain.apiVersion, plain.kind)) is not kind:
         return None
     return _workload_from_plain(document, kind, plain, address)
 

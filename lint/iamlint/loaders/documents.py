@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any, TypeVar
 
 import msgspec
 import yaml
@@ -247,6 +247,18 @@ def _looks_like_ndjson(head: str) -> bool:
     except json.JSONDecodeError:
         return False
     return True
+
+
+T = TypeVar("T")
+
+
+def decoded(decode: Callable[[bytes], T], text: bytes) -> T | None:
+    """``decode(text)`` with a typed msgspec decoder, or None where the text does not have that shape: the
+    caller then reads it the checked way, whose errors say what is wrong and where."""
+    try:
+        return decode(text)
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return None
 
 
 class NdjsonLine(msgspec.Struct, frozen=True, gc=False):

@@ -16,7 +16,7 @@ import msgspec
 
 from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE
 from iamlint.loaders import LoadContext
-from iamlint.loaders.documents import Document
+from iamlint.loaders.documents import Document, decoded
 from iamlint.loaders.shapes import Shape
 from iamlint.model import (
     CRM,
@@ -165,9 +165,8 @@ _decode_key = msgspec.json.Decoder(_PlainKey).decode
 
 def service_account_from_json(text: bytes, location: SourceLocation) -> ServiceAccount | None:
     """The account in an IAM ServiceAccount's JSON text, or None when the checked path must read it."""
-    try:
-        plain = _decode_account(text)
-    except (msgspec.MsgspecError, UnicodeDecodeError):
+    plain = decoded(_decode_account, text)
+    if plain is None:
         return None
     return _service_account(
         email=plain.email,
@@ -181,9 +180,8 @@ def service_account_from_json(text: bytes, location: SourceLocation) -> ServiceA
 
 def key_from_json(text: bytes, location: SourceLocation) -> ServiceAccountKey | None:
     """The key in an IAM ServiceAccountKey's JSON text, or None when the checked path must read it."""
-    try:
-        plain = _decode_key(text)
-    except (msgspec.MsgspecError, UnicodeDecodeError):
+    plain = decoded(_decode_key, text)
+    if plain is None:
         return None
     return _key(
         name=plain.name,
