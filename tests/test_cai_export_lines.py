@@ -88,6 +88,8 @@ ASSET = {
         json.dumps({**ASSET, "resource": {"parent": 7, "data": {}}}).encode(),
         json.dumps({**ASSET, "iam_policy": ["x"]}).encode(),
         json.dumps({**ASSET, "ancestors": "projects/1"}).encode(),
+        # both content types on one line (the API's list output can do that; an export never does)
+        json.dumps({**ASSET, "resource": {"data": {}}, "iam_policy": {"bindings": []}}).encode(),
         # content the model does not read: counted by the general path with its content type
         json.dumps({**ASSET, "org_policy": [{"constraint": "x"}]}).encode(),
         # not an asset at all (a get-iam-policy document on one line)

@@ -380,61 +380,65 @@ def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] 
     """Facts of one well-formed export line read straight from its bytes, or None: anything unusual
     (another shape, a wrong type, no content, bad UTF-8) goes the general way, whose errors say what."""
     asset = decoded(_decode_export_asset, line.raw)
-    if asset is None:
+    if asset is None or not _is_export_line(asset, line.raw):
         return None
-    resource = asset.resource
-    if (
-        asset.assetType
-        or asset.iamPolicy
-        or not asset.name.startswith("//")
-        or (resource is None and asset.iam_policy is None)
-        or (not line.raw.isascii() and not _is_utf8(line.raw))
-    ):
-        return None
+    shared = interner.known(asset.ancestors)
+    facts = _export_facts(asset, shared or asset.ancestors, line)
+    if facts is None or shared is not None:
+        return facts
+    # The first asset of its ancestors chain: what the chain says comes first, as on the general path.
+    ancestors, _ = interner.chain(asset.ancestors)
+    return [*_chain_facts(ancestors), *facts]
+
+
+def _is_export_line(asset: _ExportAsset, raw: bytes) -> bool:
+    """One content type (resource or iam-policy) in the export's snake_case spelling, valid UTF-8."""
+    return (
+        not (asset.assetType or asset.iamPolicy)
+        and asset.name.startswith("//")
+        and (asset.resource is None) != (asset.iam_policy is None)
+        and (raw.isascii() or _is_utf8(raw))
+    )
+
+
+def _export_facts(asset: _ExportAsset, ancestors: tuple[str, ...], line: NdjsonLine) -> list[Fact] | None:
+    name = asset.name
     asset_type = sys.intern(asset.asset_type)
-    if asset.iam_policy is None and asset_type not in _MAPPINGS:
-        # Most of an organisation: a resource of a type no rule reads, only counted.
-        ancestors, fresh = interner.chain(asset.ancestors)
-        unknown = UnknownAsset(asset_type, asset.name, SourceLocation(line.path, line.number, asset.name))
-        return [*_chain_facts(ancestors), unknown] if fresh else [unknown]
-    document = Document(line.path, None, line.number, "ndjson")
-    if resource is not None and asset.iam_policy is None and asset_type in _JSON_MAPPINGS and resource.data:
-        location = SourceLocation(line.path, line.number, asset.name)
-        parent = resource.parent or derived_parent(asset.name)
-        ancestors = interner.known(asset.ancestors) or asset.ancestors
-        mapped = _JSON_MAPPINGS[asset_type](
-            resource.data, _Asset(document, asset.name, asset_type, parent, ancestors), location
-        )
-        if mapped is not None:
-            ancestors, fresh = interner.chain(asset.ancestors)
-            return [*_chain_facts(ancestors), *mapped] if fresh else mapped
-    checked_resource: tuple[str | None, Shape | None] | None = None
-    if resource is not None:
-        data = None
-        if asset_type in _MAPPINGS:
-            if not resource.data:
-                return None
-            data = _decode_any(resource.data)
-            if not isinstance(data, dict):
-                return None
-        checked_resource = (
-            resource.parent,
-            None if data is None else Shape(document, data, "resource.data"),
-        )
-    location = SourceLocation(line.path, line.number, asset.name)
-    policy = None
+    location = SourceLocation(line.path, line.number, name)
     if asset.iam_policy is not None:
-        policy = policy_from_plain(asset.iam_policy, asset.name, location)
+        policy = policy_from_plain(asset.iam_policy, name, location)
         if policy is None:
             return None
-    ancestors, fresh = interner.chain(asset.ancestors)
-    return _asset_facts(
-        _Asset(document, asset.name, asset_type, None, ancestors),
-        location,
-        fresh,
-        resource=checked_resource,
-        policy=None if policy is None else (policy, []),
-    )
+        # The iam-policy export names the resource and its place in the hierarchy; that is all the
+        # inventory needs to apply inheritance, whether or not the resource export is read too.
+        holder = Resource(
+            name=name,
+            asset_type=asset_type,
+            parent=derived_parent(name),
+            location=location,
+            ancestors=ancestors,
+        )
+        return [holder, policy]
+    resource = asset.resource
+    if resource is None:  # not after _is_export_line; said for the type checker
+        return None
+    data = resource.data
+    if asset_type not in _MAPPINGS:
+        # Most of an organisation: a resource of a type no rule reads, only counted.
+        return [UnknownAsset(asset_type, name, location)]
+    if not data:
+        return None
+    document = Document(line.path, None, line.number, "ndjson")
+    parent = resource.parent or derived_parent(name)
+    mapped = _Asset(document, name, asset_type, parent, ancestors)
+    from_json = _JSON_MAPPINGS.get(asset_type)
+    facts = from_json(data, mapped, location) if from_json else None
+    if facts is None:
+        node = _decode_any(data)
+        if not isinstance(node, dict):
+            return None
+        facts = list(_MAPPINGS[asset_type](Shape(document, node, "resource.data"), mapped))
+    return facts
 
 
 def _is_utf8(raw: bytes) -> bool:
