@@ -305,6 +305,16 @@ def facts_from_asset(document: Document, data: Any, interner: _Interner | None =
     )
 
 
+def _policy_holder(
+    name: str, asset_type: str, location: SourceLocation, ancestors: tuple[str, ...]
+) -> Resource:
+    # The iam-policy export names the resource and its place in the hierarchy; that is all the inventory
+    # needs to apply inheritance, whether or not the resource export is read too.
+    return Resource(
+        name=name, asset_type=asset_type, parent=derived_parent(name), location=location, ancestors=ancestors
+    )
+
+
 def _data_of(resource: Shape, asset_type: str) -> Shape | None:
     """``resource.data`` where the model maps the asset type (the others' data is never read)."""
     return resource.mapping("data", required=True) if asset_type in _MAPPINGS else None
@@ -332,17 +342,7 @@ def _asset_facts(
             facts += mapping(data, _Asset(asset.document, name, asset.asset_type, parent, asset.ancestors))
     if policy is not None:
         if resource is None:
-            # The iam-policy export names the resource and its place in the hierarchy; that is all the
-            # inventory needs to apply inheritance, whether or not the resource export is read too.
-            facts.append(
-                Resource(
-                    name=name,
-                    asset_type=asset.asset_type,
-                    parent=derived_parent(name),
-                    location=location,
-                    ancestors=asset.ancestors,
-                )
-            )
+            facts.append(_policy_holder(name, asset.asset_type, location, asset.ancestors))
         parsed, notices = policy
         facts += notices
         facts.append(parsed)
@@ -409,16 +409,7 @@ def _export_facts(asset: _ExportAsset, ancestors: tuple[str, ...], line: NdjsonL
         policy = policy_from_plain(asset.iam_policy, name, location)
         if policy is None:
             return None
-        # The iam-policy export names the resource and its place in the hierarchy; that is all the
-        # inventory needs to apply inheritance, whether or not the resource export is read too.
-        holder = Resource(
-            name=name,
-            asset_type=asset_type,
-            parent=derived_parent(name),
-            location=location,
-            ancestors=ancestors,
-        )
-        return [holder, policy]
+        return [_policy_holder(name, asset_type, location, ancestors), policy]
     resource = asset.resource
     if resource is None:  # not after _is_export_line; said for the type checker
         return None
