@@ -14,6 +14,11 @@ hands them to :func:`facts_from_asset`, so one mapping serves files and live rea
 
 ``resource.data`` is the owning API's resource, which the gcloud-describe and Cloud Run loaders already
 map: those functions are called here rather than written again.
+
+Export lines, the bulk of an organisation, are read by :func:`facts_from_export_line` straight from their
+bytes: msgspec decodes each into typed structs of the export's shape, ``resource.data`` only for the types
+the model reads. A line it does not take whole goes through :func:`facts_from_asset`, whose checks word
+every error; tests hold the two to the same facts.
 """
 
 from __future__ import annotations
