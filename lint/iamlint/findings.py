@@ -115,4 +115,5 @@ class Finding(msgspec.Struct, frozen=True, gc=False):
 
 
 def _digest(identity: str) -> str:
-    return hashlib.sha256(identity.encode()).hexdigest()[:32]
+    # The first 16 bytes in hex are hexdigest()[:32] without formatting the other 32 characters.
+    return hashlib.sha256(identity.encode()).digest()[:16].hex()

@@ -87,7 +87,8 @@ class JsonReporter:
         # would double the peak memory of the run.
         for start in range(0, len(findings), _SLICE):
             lines = [finding_to_json(f, fingerprint(f)) for f in findings[start : start + _SLICE]]
-            stream.write(("\n  " if start == 0 else ",\n  ") + ",\n  ".join(lines))
+            stream.write("\n  " if start == 0 else ",\n  ")
+            stream.write(",\n  ".join(lines))
         if findings:
             stream.write("\n")
         stream.write(f'], "summary": {json.dumps(report.summary())}}}\n')
