@@ -12,7 +12,7 @@ from iamlint.findings import Finding, Severity
 from iamlint.model import SourceLocation
 from iamlint.report import Report
 from iamlint.report.json import JsonReporter, finding_to_dict, finding_to_json
-from iamlint.workspace import StableFingerprints, rebased, stable_fingerprint
+from iamlint.workspace import StableFingerprints, rebased, repository_root, stable_fingerprint
 
 BASE = Finding(
     "SP001",
@@ -90,3 +90,29 @@ def test_stable_fingerprints_of_many_are_those_of_each(
             == stable_fingerprint(finding, root)
             == rebased(finding, root).fingerprint
         )
+
+
+def test_findings_sharing_a_location_are_each_written_as_json_dumps_would(tmp_path: Path) -> None:
+    shared = SourceLocation("iam/p.ndjson", 3, "//r")
+    findings = [
+        Finding("IAM001", "n", Severity.LOW, "first", "//r", location=shared),
+        Finding("IAM007", "n", Severity.LOW, "same location object", "//r", location=shared),
+        Finding("IAM007", "n", Severity.LOW, "no location", "//r"),
+        Finding(
+            "IAM008",
+            "n",
+            Severity.LOW,
+            "an equal location",
+            "//r",
+            location=SourceLocation("iam/p.ndjson", 3, "//r"),
+        ),
+        Finding(
+            "IAM009", "n", Severity.LOW, "another line", "//r", location=SourceLocation("iam/p.ndjson", 4)
+        ),
+    ]
+    stream = io.StringIO()
+    JsonReporter().render(Report(findings=findings, rules=(), fail_on=Severity.LOW), stream, color=False)
+    lines = stream.getvalue().splitlines()[1 : 1 + len(findings)]
+    assert [line.strip().rstrip(",") for line in lines] == [
+        json.dumps(finding_to_dict(finding, repository_root())) for finding in findings
+    ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from iamlint.findings import Finding, Severity
+from iamlint.model import SourceLocation
 from iamlint.report import Report
 from iamlint.workspace import StableFingerprints, repository_root, stable_fingerprint
 
@@ -39,24 +40,27 @@ _escaped = encode_basestring_ascii
 _SEVERITY = {severity: _escaped(severity.value) for severity in Severity}
 
 
-def finding_to_json(finding: Finding, fingerprint: str) -> str:
+def location_to_json(location: SourceLocation | None) -> str:
+    if location is None:
+        return '{"path": null, "line": null, "address": null}'
+    path, line, address = location.path, location.line, location.address
+    return (
+        f'{{"path": {"null" if path is None else _escaped(path)}, '
+        f'"line": {"null" if line is None else int.__repr__(line)}, '
+        f'"address": {"null" if address is None else _escaped(address)}}}'
+    )
+
+
+def finding_to_json(finding: Finding, fingerprint: str, where: str | None = None) -> str:
     """``json.dumps(finding_to_dict(finding, root))``, written out directly (``fingerprint`` is the
-    finding's stable fingerprint from ``root``).
+    finding's stable fingerprint from ``root``; ``where`` its location's JSON, when already at hand).
 
     An org export has half a million findings, and the C encoder spends more time walking each small dict
     than escaping its strings; this escapes the strings the same way (ASCII, as json.dumps does) into a
     fixed template. A test holds the two to the same bytes.
     """
-    location = finding.location
-    if location is None:
-        where = '{"path": null, "line": null, "address": null}'
-    else:
-        path, line, address = location.path, location.line, location.address
-        where = (
-            f'{{"path": {"null" if path is None else _escaped(path)}, '
-            f'"line": {"null" if line is None else int.__repr__(line)}, '
-            f'"address": {"null" if address is None else _escaped(address)}}}'
-        )
+    if where is None:
+        where = location_to_json(finding.location)
     principal, role, suppressed = finding.principal, finding.role, finding.suppressed_by
     return (
         f'{{"rule": {_escaped(finding.rule)}, "name": {_escaped(finding.name)}, '
@@ -85,8 +89,17 @@ class JsonReporter:
         stream.write(f'{{"version": {JSON_FORMAT_VERSION}, "findings": [')
         # Written in slices: an org scan has half a million findings, and one joined string of them all
         # would double the peak memory of the run.
+        # Sorted findings come in runs at one location (every finding about one policy line): its JSON
+        # is written once per run.
+        last: SourceLocation | None = None
+        where = location_to_json(None)
         for start in range(0, len(findings), _SLICE):
-            lines = [finding_to_json(f, fingerprint(f)) for f in findings[start : start + _SLICE]]
+            lines = []
+            for finding in findings[start : start + _SLICE]:
+                if finding.location is not last:
+                    last = finding.location
+                    where = location_to_json(last)
+                lines.append(finding_to_json(finding, fingerprint(finding), where))
             stream.write("\n  " if start == 0 else ",\n  ")
             stream.write(",\n  ".join(lines))
         if findings:
