@@ -8,10 +8,12 @@ import operator
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import msgspec
 
 from iamlint.findings import Finding, Severity
+from iamlint.identities import is_service_agent
 from iamlint.inventory import FOLDER_TYPE, ORGANIZATION_TYPE, PROJECT_TYPE, EffectiveBinding, Inventory
 from iamlint.model import (
     Binding,
@@ -190,22 +192,51 @@ def grant_finding(rule: Rule, grant: Grant, message: str, severity: Severity | N
     )
 
 
-# Rules ask per grant; a name the inputs do not describe is typed by matching patterns, so each answer is
-# worked out once per run.
-_RESOURCE_TYPES = "rules.resource_types"
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Memo(dict[K, V]):
+    """``memo[key]`` is ``compute(key)``, worked out the first time it is asked and kept.
+
+    Rules ask per grant about values that repeat (a member, a resource): a known answer is then a dict
+    lookup, with no Python call at all.
+    """
+
+    def __init__(self, compute: Callable[[K], V]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self._compute(key)
+        return value
+
+
+def resource_types(inventory: Inventory) -> Memo[str, str | None]:
+    """``inventory.resource_type``, remembered for the run: a name the inputs do not describe is typed by
+    matching patterns."""
+    return inventory.shared("rules.resource_types", lambda: Memo(inventory.resource_type))
 
 
 def resource_type(inventory: Inventory, name: str) -> str | None:
-    """``inventory.resource_type(name)``, remembered for the run."""
-    types: dict[str, str | None] = inventory.shared(_RESOURCE_TYPES, dict)
-    if name not in types:
-        types[name] = inventory.resource_type(name)
-    return types[name]
+    return resource_types(inventory)[name]
+
+
+def hierarchy_levels(inventory: Inventory) -> Memo[str, bool]:
+    """Whether a name is an organization, folder or project (an unbound policy counts as a project)."""
+    types = resource_types(inventory)
+    return inventory.shared(
+        "rules.hierarchy_levels", lambda: Memo(lambda name: types[name] in HIERARCHY_TYPES)
+    )
 
 
 def is_hierarchy_level(inventory: Inventory, name: str) -> bool:
-    """Organization, folder or project (an unbound policy counts as a project)."""
-    return resource_type(inventory, name) in HIERARCHY_TYPES
+    return hierarchy_levels(inventory)[name]
+
+
+def service_agents(inventory: Inventory) -> Memo[str, bool]:
+    """:func:`is_service_agent` per member or email, remembered for the run (its own cache is bounded)."""
+    return inventory.shared("rules.service_agents", lambda: Memo(is_service_agent))
 
 
 def inheritance(effective: EffectiveBinding) -> str:

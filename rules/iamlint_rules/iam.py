@@ -23,9 +23,10 @@ from iamlint_rules._common import (
     describe,
     grant_finding,
     grants_where,
+    hierarchy_levels,
     inheritance,
-    is_hierarchy_level,
     matches_any,
+    service_agents,
     string_list,
 )
 from iamlint_rules._examples import policy, sa
@@ -70,12 +71,13 @@ class BasicRole(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         allowed = options["allowed_members"]
+        agents = service_agents(inventory)
         # a deleted member is IAM004's, a public one IAM002's
         for grant in grants_where(inventory, kinds=ACCOUNT_KINDS, role=BASIC_ROLES.__contains__):
             principal = grant.principal
             if allowed and matches_any(principal.member, allowed):
                 continue
-            agent = " (a Google-managed service agent)" if is_service_agent(principal.member) else ""
+            agent = " (a Google-managed service agent)" if agents[principal.member] else ""
             yield self.finding(
                 f"{principal.member}{agent} holds the basic role {grant.role} on {describe(grant.resource)}"
                 f"{condition_note(grant.binding)}, which spans every service there. Grant the predefined roles "
@@ -515,8 +517,9 @@ class UserGrantedDirectly(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        levels = hierarchy_levels(inventory)
         for grant in grants_where(inventory, kinds=(PrincipalKind.USER,)):
-            if not is_hierarchy_level(inventory, grant.resource):
+            if not levels[grant.resource]:
                 continue
             yield grant_finding(
                 self,

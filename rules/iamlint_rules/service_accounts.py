@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from iamlint.findings import Finding, Severity
-from iamlint.identities import is_service_agent
 from iamlint.inventory import Inventory
 from iamlint.model import (
     PROJECT_PREFIX,
@@ -26,15 +25,17 @@ from iamlint_rules._common import (
     ACCOUNT_KINDS,
     BASIC_ROLES,
     Below,
+    Memo,
     condition_detail,
     condition_note,
     describe,
     env_entries,
     grant_finding,
     grants_where,
-    is_hierarchy_level,
+    hierarchy_levels,
     listing,
     matches_any,
+    service_agents,
     string_list,
     workload_kind,
 )
@@ -377,9 +378,10 @@ class ServiceAccountAdminRole(Rule):
             granted_by_role[role] = [] if admin else admin_permissions(inventory, role)
             return admin or bool(granted_by_role[role])
 
+        agents = service_agents(inventory)
         for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT, role=administrative):
             role = grant.role
-            if is_service_agent(grant.principal.member):
+            if agents[grant.principal.member]:
                 continue
             granted = granted_by_role[role]
             why = f" (it grants {listing(granted, 3)})" if granted else ""
@@ -437,10 +439,12 @@ class ImpersonationRoleTooBroad(Rule):
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         roles = set(options["roles"])
         accounts_under: Below | None = None
+        levels = hierarchy_levels(inventory)
+        agents = service_agents(inventory)
         # a deleted member is IAM004's, a public one IAM002's
         for grant in grants_where(inventory, kinds=ACCOUNT_KINDS, role=roles.__contains__):
             principal = grant.principal
-            if not is_hierarchy_level(inventory, grant.resource) or is_service_agent(principal.member):
+            if not levels[grant.resource] or agents[principal.member]:
                 continue
             accounts_under = accounts_under or _accounts_index(inventory)
             accounts = accounts_under.under(grant.resource)
@@ -460,8 +464,9 @@ class ImpersonationRoleTooBroad(Rule):
 def _accounts_index(inventory: Inventory) -> Below:
     """Service accounts the inputs know of, filed under their project and its ancestors."""
     by_project: dict[str, list[str]] = {}
+    projects = customer_account_projects(inventory)
     for email in set(inventory.service_accounts) | {w.service_account for w in inventory.workloads}:
-        project = customer_account_project(inventory, email)
+        project = projects[email]
         if project is not None:
             by_project.setdefault(project, []).append(email)
     index = Below(inventory)
@@ -470,13 +475,15 @@ def _accounts_index(inventory: Inventory) -> Below:
     return index
 
 
-def customer_account_project(inventory: Inventory, email: str) -> str | None:
-    """The project id of a service account that is not a Google-managed service agent, where known."""
+def customer_account_projects(inventory: Inventory) -> Memo[str, str | None]:
+    """The project id of each service account that is not a Google-managed service agent, where known."""
     # SA006 and SA007 both ask about every account of an org export.
-    projects: dict[str, str | None] = inventory.shared("rules.customer_account_projects", dict)
-    if email not in projects:
-        projects[email] = None if is_service_agent(email) else inventory.service_account_project(email)
-    return projects[email]
+    agents = service_agents(inventory)
+
+    def project(email: str) -> str | None:
+        return None if agents[email] else inventory.service_account_project(email)
+
+    return inventory.shared("rules.customer_account_projects", lambda: Memo(project))
 
 
 class CrossEnvironmentServiceAccount(Rule):
@@ -562,11 +569,14 @@ class _Environments:
         self._inventory = inventory
         # An org export grants the same accounts again and again: each one's environment is found once.
         self._accounts: dict[str, tuple[str, str] | None] = {}
+        self._projects = customer_account_projects(inventory)
+        # Workloads and grants name the same few thousand projects.
+        self._places: Memo[str, tuple[str, str] | None] = Memo(self._place)
 
     def account(self, email: str) -> tuple[str, str] | None:
         """(environment, project id) of the account's project, when known (service agents have none)."""
         if email not in self._accounts:
-            account_project = customer_account_project(self._inventory, email)
+            account_project = self._projects[email]
             environment = self._inventory.environment_of(account_project) if account_project else None
             self._accounts[email] = (
                 (environment, account_project) if environment and account_project else None
@@ -575,6 +585,9 @@ class _Environments:
 
     def place(self, project: str) -> tuple[str, str] | None:
         """(environment, project id) of a project id or number, when known."""
+        return self._places[project]
+
+    def _place(self, project: str) -> tuple[str, str] | None:
         environment = self._inventory.environment_of(project)
         return None if environment is None else (environment, self._inventory.project_id(project))
 

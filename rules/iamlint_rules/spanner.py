@@ -6,7 +6,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from iamlint.findings import Finding, Severity
-from iamlint.identities import is_service_agent
 from iamlint.inventory import Inventory
 from iamlint.model import PROJECT_PREFIX, PrincipalKind, SourceLocation, project_of_name
 from iamlint.roles import catalogue as role_catalogue
@@ -25,7 +24,8 @@ from iamlint_rules._common import (
     known_resources_of_type,
     listing,
     matches_any,
-    resource_type,
+    resource_types,
+    service_agents,
     string_list,
 )
 from iamlint_rules._examples import PROJECT, policy, sa
@@ -171,8 +171,9 @@ class OverBroadSpannerRole(Rule):
             verdicts[role] = None if allowed else broad_spanner_role(inventory, role)
             return verdicts[role] is not None
 
+        agents = service_agents(inventory)
         for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT, role=broad):
-            if is_service_agent(grant.principal.member):
+            if agents[grant.principal.member]:
                 continue
             why = verdicts[grant.role]
             databases = databases_below(inventory).under(grant.resource)
@@ -212,10 +213,12 @@ class SpannerAccessAboveDatabase(Rule):
     }
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
+        agents = service_agents(inventory)
+        types = resource_types(inventory)
         for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT, role=DATA_SPANNER_ROLES.__contains__):
-            if is_service_agent(grant.principal.member):
+            if agents[grant.principal.member]:
                 continue
-            level = resource_type(inventory, grant.resource)
+            level = types[grant.resource]
             if level not in HIERARCHY_TYPES and level != SPANNER_INSTANCE_TYPE:
                 continue
             databases = databases_below(inventory).under(grant.resource)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from iamlint.identities import is_service_agent
 from iamlint.inventory import Inventory
 from iamlint.model import PrincipalKind
 from iamlint.testing import build_inventory
@@ -17,6 +18,7 @@ from iamlint_rules._common import (
     SPANNER_DATABASE_TYPE,
     SPANNER_INSTANCE_TYPE,
     Below,
+    Memo,
     grants,
     grants_where,
     is_hierarchy_level,
@@ -24,6 +26,7 @@ from iamlint_rules._common import (
     known_resources_of_type,
     listing,
     resource_type,
+    service_agents,
 )
 from iamlint_rules._examples import policy, sa
 
@@ -117,6 +120,33 @@ def test_hierarchy_level_is_remembered_and_right(inventory: Inventory) -> None:
         assert is_hierarchy_level(inventory, name) is expected
         assert is_hierarchy_level(inventory, name) is expected
         assert resource_type(inventory, name) == inventory.resource_type(name)
+
+
+def test_memo_computes_each_key_once_and_keeps_the_answer() -> None:
+    asked: list[str] = []
+
+    def compute(key: str) -> int:
+        asked.append(key)
+        return len(key)
+
+    memo = Memo(compute)
+    assert [memo["ab"], memo["abc"], memo["ab"]] == [2, 3, 2]
+    assert asked == ["ab", "abc"]
+    assert "abcd" not in memo  # only a lookup computes
+
+
+def test_service_agents_answer_as_is_service_agent(inventory: Inventory) -> None:
+    members = {g.principal.member for g in grants(inventory)} | {
+        "serviceAccount:service-123@gcp-sa-spanner.iam.gserviceaccount.com",
+        "service-123@gcp-sa-spanner.iam.gserviceaccount.com",
+        "user:service-123@gcp-sa-spanner.iam.gserviceaccount.com",
+    }
+    agents = service_agents(inventory)
+    assert agents is service_agents(inventory)
+    for member in sorted(members):
+        assert agents[member] is is_service_agent(member)
+        assert agents[member] is is_service_agent(member)
+    assert agents["service-123@gcp-sa-spanner.iam.gserviceaccount.com"]
 
 
 def test_below_files_items_under_every_ancestor_and_sees_later_additions(inventory: Inventory) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 from iamlint.findings import Finding
+from iamlint.identities import is_service_agent
 from iamlint.inventory import Settings
-from iamlint.testing import lint_texts
+from iamlint.testing import build_inventory, lint_texts
 from iamlint_rules._examples import knative_service, policy, sa
+from iamlint_rules.service_accounts import customer_account_projects
 
 PROD = "//cloudresourcemanager.googleapis.com/projects/acme-shop-prod"
 RUN = "//run.googleapis.com/projects"
@@ -298,3 +300,27 @@ def test_sa007_environments_from_config_and_project_number_from_a_project_descri
         only("SA007", lint_texts({"orders.yaml": files["orders.yaml"]}, select=["SA007"], settings=settings))
         == []
     )
+
+
+def test_customer_account_projects_answer_as_the_inventory_less_service_agents() -> None:
+    agent = "service-123456789012@gcp-sa-spanner.iam.gserviceaccount.com"
+    inventory = build_inventory(
+        {
+            "run/orders.yaml": knative_service("orders", account=sa("orders-run")),
+            "iam/project.yaml": policy(
+                [
+                    (
+                        "roles/viewer",
+                        ["serviceAccount:" + sa("reader", "acme-shop-dev"), "serviceAccount:" + agent],
+                    )
+                ]
+            ),
+        }
+    )
+    projects = customer_account_projects(inventory)
+    assert projects is customer_account_projects(inventory)
+    for email in [sa("orders-run"), sa("reader", "acme-shop-dev"), agent, "nobody@example.com"]:
+        expected = None if is_service_agent(email) else inventory.service_account_project(email)
+        assert projects[email] == expected
+    assert projects[sa("orders-run")] == "acme-shop-prod"
+    assert projects[agent] is None
