@@ -11,12 +11,13 @@ from iamlint import cel
 from iamlint.findings import Finding, Severity
 from iamlint.identities import is_service_agent
 from iamlint.inventory import EffectiveBinding, Inventory
-from iamlint.model import Binding, PrincipalKind
+from iamlint.model import Binding, Principal, PrincipalKind
 from iamlint.rule import Options, Rule
 from iamlint_rules._common import (
     ACCOUNT_KINDS,
     BASIC_ROLES,
     RUN_SERVICE_TYPE,
+    Memo,
     condition_detail,
     condition_label,
     condition_note,
@@ -195,15 +196,14 @@ class ExternalPrincipal(Rule):
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         allowed = [d.lower() for d in [*inventory.settings.allowed_domains, *options["allowed_domains"]]]
         # Members recur across an org export's grants: each one's domain is judged once.
-        verdicts: dict[tuple[PrincipalKind, str], tuple[str, str] | None] = {}
+        verdicts: Memo[Principal, tuple[str, str] | None] = Memo(
+            lambda principal: _external(principal.domain, allowed)
+        )
         for grant in grants_where(inventory, kinds=_EXTERNAL_KINDS):
-            principal = grant.principal
-            key = (principal.kind, principal.value)
-            if key not in verdicts:
-                verdicts[key] = _external(principal.domain, allowed)
-            verdict = verdicts[key]
+            verdict = verdicts[grant.principal]
             if verdict is None:
                 continue
+            principal = grant.principal
             domain, why = verdict
             yield self.finding(
                 f"{principal.member} holds {grant.role} on {describe(grant.resource)}"
