@@ -313,6 +313,49 @@ class Below:
             filed.update(items)
         self._answers.clear()
 
+    def add_many(self, filed: Iterable[tuple[str, Collection[str]]]) -> None:
+        """:meth:`add_all` for each (``at``, ``items``).
+
+        Items of siblings go up the ancestors they share together: an org export has tens of thousands of
+        databases in a few thousand instances, and walking each one's chain was most of the indexing.
+        """
+        inventory = self._inventory
+        index = self._index
+        # parent -> (node, items) of each child under it
+        children: dict[str, list[tuple[str, Collection[str]]]] = {}
+        for at, items in filed:
+            node = inventory.canonical(at)
+            own = index.get(node)
+            if own is None:
+                index[node] = set(items)
+            else:
+                own.update(items)
+            parent = inventory.parent(node)
+            if parent is not None:
+                siblings = children.get(parent)
+                if siblings is None:
+                    children[parent] = [(node, items)]
+                else:
+                    siblings.append((node, items))
+        for parent, siblings in children.items():
+            above = (parent, *self._ancestors(parent))
+            shared: set[str] = set()
+            for node, items in siblings:
+                if node in above:
+                    # A loop in the inputs' hierarchy: the node's own chain is cut differently.
+                    for name in self._ancestors(node):
+                        index.setdefault(name, set()).update(items)
+                else:
+                    shared.update(items)
+            if shared:
+                for name in above:
+                    filed_here = index.get(name)
+                    if filed_here is None:
+                        index[name] = set(shared)
+                    else:
+                        filed_here.update(shared)
+        self._answers.clear()
+
     def under(self, name: str) -> Sequence[str]:
         """Sorted."""
         answer = self._answers.get(name)
@@ -323,8 +366,7 @@ class Below:
     @classmethod
     def resources_of_type(cls, inventory: Inventory, asset_type: str) -> Below:
         index = cls(inventory)
-        for name in known_resources_of_type(inventory, asset_type):
-            index.add(name, name)
+        index.add_many((name, (name,)) for name in known_resources_of_type(inventory, asset_type))
         return index
 
 

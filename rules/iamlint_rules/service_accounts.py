@@ -470,8 +470,7 @@ def _accounts_index(inventory: Inventory) -> Below:
         if project is not None:
             by_project.setdefault(project, []).append(email)
     index = Below(inventory)
-    for project, emails in by_project.items():
-        index.add_all(PROJECT_PREFIX + project, emails)
+    index.add_many((PROJECT_PREFIX + project, emails) for project, emails in by_project.items())
     return index
 
 

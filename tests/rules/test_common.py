@@ -165,6 +165,22 @@ def test_below_files_items_under_every_ancestor_and_sees_later_additions(invento
     assert list(below.under(top))[-3:] == ["zzz-added", "zzz-more", "zzz-most"]
 
 
+def test_below_add_many_files_as_add_all_does(inventory: Inventory) -> None:
+    names = known_resources(inventory)
+    # Siblings and their parents, items filed twice, a resource under itself, a name given by alias.
+    filed = [(name, [f"item-{index % 7}", name]) for index, name in enumerate(names)]
+    filed += [(names[0], ["again"]), (names[-1], ["again", "more"])]
+    one_by_one = Below(inventory)
+    for at, items in filed:
+        one_by_one.add_all(at, items)
+    together = Below(inventory)
+    together.add_many(filed)
+    for name in names:
+        assert together.under(name) == one_by_one.under(name)
+    together.add_many([(names[0], ["zzz-later"])])
+    assert together.under(names[0])[-1] == "zzz-later"
+
+
 def test_listing_shows_only_what_it_prints() -> None:
     shown: list[str] = []
 
