@@ -11,6 +11,7 @@ from iamlint.inventory import Inventory
 from iamlint.model import (
     PROJECT_PREFIX,
     EnvVar,
+    Principal,
     PrincipalKind,
     SourceLocation,
     Workload,
@@ -517,12 +518,16 @@ class CrossEnvironmentServiceAccount(Rule):
 
     def check(self, inventory: Inventory, options: Options) -> Iterator[Finding]:
         environments = _Environments(inventory)
+        accounts, places = environments.accounts, environments.places
         for workload in inventory.workloads:
             email = workload.service_account
-            mismatch = environments.mismatch(workload.project, email)
-            if mismatch is None:
+            other = accounts[email]
+            if other is None:
                 continue
-            (own_env, own_project), (other_env, other_project) = mismatch
+            own = places[workload.project]
+            if own is None or own[0] == other[0]:
+                continue
+            (own_env, own_project), (other_env, other_project) = own, other
             name = inventory.canonical(workload.name)
             yield self.finding(
                 f"{workload_kind(workload)} {describe(name)} ({own_env}) runs as {email}, an account "
@@ -532,21 +537,12 @@ class CrossEnvironmentServiceAccount(Rule):
                 principal=service_account_member(email),
                 location=_identity_location(workload),
             )
-        # The grant loop meets each account and each resource many times: both sides are looked up once.
-        accounts: dict[str, tuple[str, str] | None] = {}
-        places: dict[str, tuple[str, str] | None] = {}
+        members, resources = environments.members, environments.resources
         for grant in grants_where(inventory, kinds=_SERVICE_ACCOUNT):
-            member = grant.principal.member
-            if member not in accounts:
-                member_email = grant.principal.email
-                accounts[member] = environments.account(member_email) if member_email else None
-            other = accounts[member]
+            other = members[grant.principal]
             if other is None:
                 continue
-            if grant.resource not in places:
-                project = project_of_name(grant.resource)
-                places[grant.resource] = environments.place(project) if project else None
-            own = places[grant.resource]
+            own = resources[grant.resource]
             if own is None or own[0] == other[0]:
                 continue
             (own_env, own_project), (other_env, other_project) = own, other
@@ -562,43 +558,38 @@ class CrossEnvironmentServiceAccount(Rule):
 
 
 class _Environments:
-    """Environments of resources and of the service accounts used there (SA007)."""
+    """(environment, project id) of service accounts and of the places they are used (SA007), each where
+    known (service agents have none).
+
+    An org export names the same accounts, resources and few thousand projects again and again: each
+    answer is worked out once.
+    """
 
     def __init__(self, inventory: Inventory) -> None:
         self._inventory = inventory
-        # An org export grants the same accounts again and again: each one's environment is found once.
-        self._accounts: dict[str, tuple[str, str] | None] = {}
         self._projects = customer_account_projects(inventory)
-        # Workloads and grants name the same few thousand projects.
-        self._places: Memo[str, tuple[str, str] | None] = Memo(self._place)
+        # by account email, by project id or number, by grant member, by (canonical) grant resource
+        self.accounts: Memo[str, tuple[str, str] | None] = Memo(self._account)
+        self.places: Memo[str, tuple[str, str] | None] = Memo(self._place)
+        self.members: Memo[Principal, tuple[str, str] | None] = Memo(self._member)
+        self.resources: Memo[str, tuple[str, str] | None] = Memo(self._resource)
 
-    def account(self, email: str) -> tuple[str, str] | None:
-        """(environment, project id) of the account's project, when known (service agents have none)."""
-        if email not in self._accounts:
-            account_project = self._projects[email]
-            environment = self._inventory.environment_of(account_project) if account_project else None
-            self._accounts[email] = (
-                (environment, account_project) if environment and account_project else None
-            )
-        return self._accounts[email]
-
-    def place(self, project: str) -> tuple[str, str] | None:
-        """(environment, project id) of a project id or number, when known."""
-        return self._places[project]
+    def _account(self, email: str) -> tuple[str, str] | None:
+        account_project = self._projects[email]
+        environment = self._inventory.environment_of(account_project) if account_project else None
+        return (environment, account_project) if environment and account_project else None
 
     def _place(self, project: str) -> tuple[str, str] | None:
         environment = self._inventory.environment_of(project)
         return None if environment is None else (environment, self._inventory.project_id(project))
 
-    def mismatch(self, project: str, email: str) -> tuple[tuple[str, str], tuple[str, str]] | None:
-        """(:meth:`place` of ``project``, :meth:`account` of ``email``) when the environments differ."""
-        other = self.account(email)
-        if other is None:
-            return None
-        own = self.place(project)
-        if own is None or own[0] == other[0]:
-            return None
-        return own, other
+    def _member(self, principal: Principal) -> tuple[str, str] | None:
+        email = principal.email
+        return self.accounts[email] if email else None
+
+    def _resource(self, resource: str) -> tuple[str, str] | None:
+        project = project_of_name(resource)
+        return self.places[project] if project else None
 
 
 RULES: tuple[Rule, ...] = (
