@@ -91,8 +91,10 @@ class GrantIndex:
             if len(members) > 1 and len(set(map(_MEMBER, members))) < len(members):
                 located: Iterable[SourceLocation | None] = [binding.location_of(p) for p in members]
             else:
-                located = itertools.chain(binding.member_locations, itertools.repeat(fallback))
-            # (the locations run on past the members: fallbacks, then any the input has in excess)
+                located = binding.member_locations
+                if len(located) < len(members):
+                    located = (*located, *(fallback,) * (len(members) - len(located)))
+            # (an input may locate more members than the binding has)
             for principal, location in zip(members, located, strict=False):
                 found = by_kind.get(principal.kind)
                 if found is None:
