@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iamlint.model import project_of_name
+from iamlint.model import project_of_name, short_name
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,17 @@ from iamlint.model import project_of_name
 def test_project_segment(name: str, anywhere: str | None, leading: str | None) -> None:
     assert project_of_name(name) == anywhere
     assert project_of_name(name, leading_only=True) == leading
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("//run.googleapis.com/projects/p/locations/l/services/s", "projects/p/locations/l/services/s"),
+        ("//storage.googleapis.com/bucket", "bucket"),
+        ("//iam.googleapis.com", ""),
+        ("//", ""),
+        ("projects/p", "projects/p"),
+    ],
+)
+def test_short_name(name: str, short: str) -> None:
+    assert short_name(name) == short

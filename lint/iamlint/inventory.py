@@ -202,10 +202,11 @@ class Inventory:
         # Rules ask for the canonical form of the same few names again and again (millions of times in
         # an org export); the aliases are fixed from here on, so each answer is computed once.
         self._canonical: dict[str, str] = {}
+        self.resources: dict[str, Resource] = {}
+        self._bindings: dict[str, Sequence[Binding]] = {}
 
         # Only a name whose project segment is a number can change: the rest are canonical already.
         renamed = {name: self.canonical(name) for name in numbered}
-        self.resources: dict[str, Resource] = {}
         for name, resource in builder.resources.items():
             # One project may be named by number in one input and by id in another: merge, keep both.
             key = renamed.get(name, name)
@@ -214,7 +215,6 @@ class Inventory:
 
         self.policies: tuple[Policy, ...] = tuple(builder.policies)
         # Most resources have one policy: its own tuples are kept, not copied into a list per resource.
-        self._bindings: dict[str, Sequence[Binding]] = {}
         self._audit_configs: dict[str, Sequence[AuditConfig]] = {}
         described = builder.resources
         for policy in self.policies:
@@ -302,6 +302,8 @@ class Inventory:
         known = self._canonical.get(full_name)
         if known is not None:
             return known
+        if full_name in self.resources or full_name in self._bindings:
+            return full_name  # the indexes are keyed by canonical names
         name = full_name
         project = _project_segment(full_name)
         if project and project.isdigit() and project in self._number_to_id:

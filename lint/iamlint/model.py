@@ -348,7 +348,9 @@ def service_account_project(email: str) -> str | None:
 def short_name(full_name: str) -> str:
     """``//run.googleapis.com/projects/p/locations/l/services/s`` -> ``projects/p/locations/l/services/s``."""
     if full_name.startswith("//"):
-        return full_name[2:].partition("/")[2]
+        # One copy, not three: rules describe a resource in every finding's message.
+        slash = full_name.find("/", 2)
+        return full_name[slash + 1 :] if slash >= 0 else ""
     return full_name
 
 
