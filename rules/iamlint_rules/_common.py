@@ -117,10 +117,14 @@ class GrantIndex:
         """
         chosen: list[array[int]] = []
         for granted, by_kind in self._positions.items():
-            found = [found for kind, found in by_kind.items() if kinds is None or kind in kinds]
-            # (kinds first: the predicate of some rules looks the role up in the role catalogue)
-            if found and (role is None or role(granted)):
-                chosen.extend(found)
+            wanted: bool | None = None  # asked once a kind matches: some predicates read the role catalogue
+            for kind, found in by_kind.items():
+                if kinds is None or kind in kinds:
+                    if wanted is None:
+                        wanted = role is None or role(granted)
+                    if not wanted:
+                        break
+                    chosen.append(found)
         if len(chosen) == 1:
             positions: Iterable[int] = chosen[0]
         else:
