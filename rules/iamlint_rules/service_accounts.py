@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from iamlint.findings import Finding, Severity
+from iamlint.identities import is_service_agent
 from iamlint.inventory import Inventory
 from iamlint.model import (
     PROJECT_PREFIX,
@@ -477,11 +478,11 @@ def _accounts_index(inventory: Inventory) -> Below:
 
 def customer_account_projects(inventory: Inventory) -> Memo[str, str | None]:
     """The project id of each service account that is not a Google-managed service agent, where known."""
-    # SA006 and SA007 both ask about every account of an org export.
-    agents = service_agents(inventory)
+    # SA006 and SA007 both ask about every account of an org export. (Each is asked about once or twice,
+    # so is_service_agent is called directly rather than remembered per email as well.)
 
     def project(email: str) -> str | None:
-        return None if agents[email] else inventory.service_account_project(email)
+        return None if is_service_agent(email) else inventory.service_account_project(email)
 
     return inventory.shared("rules.customer_account_projects", lambda: Memo(project))
 
