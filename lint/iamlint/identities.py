@@ -113,10 +113,11 @@ def _email(member_or_email: str) -> str:
 _ANY_AGENT = re.compile("|".join(f"(?:{agent.pattern.pattern})" for agent in SERVICE_AGENT_PATTERNS))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 20)
 def service_agent_kind(member_or_email: str) -> str | None:
     """What kind of Google-managed identity this is, or None for an ordinary account."""
-    # Cached: rules ask about every grant's member, and an org export repeats a few thousand of them.
+    # Cached: rules ask about every grant's member again and again; an org of a million assets has over a
+    # hundred thousand accounts, which a smaller cache would keep evicting.
     email = _email(member_or_email)
     if not _ANY_AGENT.match(email):
         return None

@@ -336,10 +336,16 @@ class Inventory:
 
     def environment_of(self, project: str) -> str | None:
         """prod/staging/dev/test for a project id or number, or None when nothing says."""
-        # Asked for every grant by the cross-environment rules; the answer per project never changes.
-        if project not in self._environments:
-            self._environments[project] = self._find_environment(project)
-        return self._environments[project]
+        # Asked for every grant by the cross-environment rules; the answer per project never changes, and
+        # is one for the project's id and number.
+        environments = self._environments
+        if project in environments:
+            return environments[project]
+        project_id = self.project_id(project)
+        if project_id not in environments:
+            environments[project_id] = self._find_environment(project_id)
+        answer = environments[project] = environments[project_id]
+        return answer
 
     def _find_environment(self, project: str) -> str | None:
         project_id = self.project_id(project)
