@@ -9,7 +9,7 @@ import pytest
 from iamlint import engine
 from iamlint.findings import Finding, Severity
 from iamlint.inventory import Inventory, InventoryBuilder
-from iamlint.model import SourceLocation
+from iamlint.model import SourceLocation, replace
 from iamlint.rule import Options, Rule
 
 
@@ -48,7 +48,26 @@ def test_one_finding_per_fingerprint_first_met_kept() -> None:
     assert kept() == EXPECTED
 
 
-def test_findings_whose_hashes_meet_are_still_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every text hashes alike: only comparing the texts keeps different findings apart.
-    monkeypatch.setattr(engine, "hash", lambda _text: 0, raising=False)
-    assert kept() == EXPECTED
+BASE = Finding(
+    "TST001", "n", Severity.LOW, "m", "//r/a", "user:x", "roles/viewer", SourceLocation("f", 3, "//a")
+)
+
+
+@pytest.mark.parametrize(
+    ("other", "same"),
+    [
+        (replace(BASE, message="another message", severity=Severity.HIGH), True),
+        (replace(BASE, location=SourceLocation("f", 9, "//a")), True),
+        (replace(BASE, rule="TST002"), False),
+        (replace(BASE, resource="//r/b"), False),
+        (replace(BASE, principal=None), False),
+        (replace(BASE, role="roles/editor"), False),
+        (replace(BASE, location=SourceLocation("g", 3, "//a")), False),
+        (replace(BASE, location=SourceLocation("f", 3)), False),
+        (replace(BASE, detail="d"), False),
+    ],
+)
+def test_identity_key_tells_findings_apart_as_the_fingerprint_does(other: Finding, same: bool) -> None:
+    assert (other.identity_key == BASE.identity_key) is same
+    assert (other.fingerprint == BASE.fingerprint) is same
+    assert other.identity == "\x1f".join(other.identity_key)

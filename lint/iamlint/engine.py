@@ -64,23 +64,14 @@ def run_rules(
 ) -> list[Finding]:
     kept: list[Finding] = []
     # One finding per fingerprint: a rule that meets the same grant twice reports it once. Findings are told
-    # apart by what the fingerprint digests (no finding is hashed before a report needs it), filed by the
-    # hash of that text rather than the text itself (an org scan has half a million findings).
-    seen: dict[int, Finding | list[Finding]] = {}
+    # apart by the parts of what the fingerprint digests (no finding is hashed or joined into one text
+    # before a report needs it). Parts that contain the separator could join into equal texts and still be
+    # kept apart here; no name, member or role has a control character in it.
+    seen: set[tuple[str, ...]] = set()
     for rule in rules:
         for finding in rule.check(inventory, options.get(rule.id, rule.default_options())):
-            identity = finding.identity
-            key = hash(identity)
-            known = seen.get(key)
-            if known is None:
-                seen[key] = finding
-            elif isinstance(known, Finding):
-                if known.identity == identity:
-                    continue
-                seen[key] = [known, finding]
-            elif any(other.identity == identity for other in known):
-                continue
-            else:
-                known.append(finding)
-            kept.append(finding)
+            key = finding.identity_key
+            if key not in seen:
+                seen.add(key)
+                kept.append(finding)
     return sorted(kept, key=Finding.sort_key)
