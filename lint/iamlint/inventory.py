@@ -264,24 +264,30 @@ class Inventory:
         for resource in builder.resources.values():
             if resource.project_id and resource.project_number:
                 self._number_to_id[resource.project_number] = resource.project_id
-            # An asset named by project id whose ancestors start with projects/NUMBER ties the two.
-            named = _project_segment(resource.name)
-            if named and named.isdigit():
-                numbered.append(resource.name)
-                continue
+            name = resource.name
+            if _may_name_project_number(name):
+                segment = _project_segment(name)
+                if segment and segment.isdigit():
+                    numbered.append(name)
+                    continue
+            # An asset named by project id whose ancestors start with projects/NUMBER ties the two; the
+            # first to do so wins, so the name is read only while the number is not tied yet.
             ancestors = resource.ancestors
-            if named and ancestors:
-                if resource.asset_type == PROJECT_TYPE:
-                    first = ancestors[0]
-                else:
-                    known = chain_projects.get(ancestors)
-                    if known is None:
-                        known = next((a for a in ancestors if a.startswith("projects/")), "")
-                        chain_projects[ancestors] = known
-                    first = known
-                number = first.removeprefix("projects/")
-                if number.isdigit():
-                    self._number_to_id.setdefault(number, named)
+            if not ancestors:
+                continue
+            if resource.asset_type == PROJECT_TYPE:
+                first = ancestors[0]
+            else:
+                known = chain_projects.get(ancestors)
+                if known is None:
+                    known = next((a for a in ancestors if a.startswith("projects/")), "")
+                    chain_projects[ancestors] = known
+                first = known
+            number = first.removeprefix("projects/")
+            if number.isdigit() and number not in self._number_to_id:
+                named = _project_segment(name)
+                if named:
+                    self._number_to_id[number] = named
         for workload in builder.workloads:
             # A Knative export names the project by number in metadata.namespace and by id nowhere, but a
             # v2 name or label may carry both.
@@ -484,6 +490,12 @@ class Inventory:
         project = account.project if account and account.project else service_account_project(email)
         answer = self._account_projects[email] = self.project_id(project) if project else None
         return answer
+
+
+def _may_name_project_number(full_name: str) -> bool:
+    """Whether the leading project segment starts with a digit (a cheap test before parsing the name)."""
+    start = full_name.find("/", 2) + 1 if full_name.startswith("//") else 0
+    return full_name.startswith("projects/", start) and full_name[start + 9 : start + 10].isdigit()
 
 
 def _project_segment(full_name: str) -> str | None:
