@@ -88,6 +88,8 @@ ASSET = {
         json.dumps({**ASSET, "resource": {"parent": 7, "data": {}}}).encode(),
         json.dumps({**ASSET, "iam_policy": ["x"]}).encode(),
         json.dumps({**ASSET, "ancestors": "projects/1"}).encode(),
+        json.dumps({**ASSET, "ancestors": None, "iam_policy": {}}).encode(),
+        json.dumps({**ASSET, "ancestors": ["projects/1", 2], "iam_policy": {}}).encode(),
         # both content types on one line (the API's list output can do that; an export never does)
         json.dumps({**ASSET, "resource": {"data": {}}, "iam_policy": {"bindings": []}}).encode(),
         # content the model does not read: counted by the general path with its content type
@@ -341,3 +343,27 @@ def test_knative_from_json_declines_another_kind() -> None:
     assert workload_from_knative_json(document, job, WorkloadKind.SERVICE) is None
     v2 = json.dumps({"name": "projects/p/locations/r/services/s", "template": {}}).encode()
     assert workload_from_knative_json(document, v2, WorkloadKind.SERVICE) is None
+
+
+def test_a_chain_is_shared_and_described_once_whatever_its_spacing() -> None:
+    bucket = {
+        "name": "//storage.googleapis.com/b",
+        "asset_type": "storage.googleapis.com/Bucket",
+        "resource": {"data": {}},
+        "ancestors": ["projects/1", "folders/2", "organizations/3"],
+    }
+    interner = _Interner()
+    spaced = json.dumps(bucket).encode()
+    compact = json.dumps({**bucket, "name": "//storage.googleapis.com/c"}, separators=(",", ":")).encode()
+    first = facts_from_export_line(NdjsonLine("x.ndjson", 1, spaced), interner) or []
+    second = facts_from_export_line(NdjsonLine("x.ndjson", 2, compact), interner) or []
+    third = facts_from_export_line(NdjsonLine("x.ndjson", 3, spaced), interner) or []
+    # The chain's own facts (project -> folder -> organization) come with the first line only.
+    assert [type(fact).__name__ for fact in first] == ["Resource", "Resource", "UnknownAsset"]
+    assert [type(fact).__name__ for fact in second] == ["UnknownAsset"]
+    assert [type(fact).__name__ for fact in third] == ["UnknownAsset"]
+    assert interner.known(["projects/1", "folders/2", "organizations/3"]) == (
+        "projects/1",
+        "folders/2",
+        "organizations/3",
+    )

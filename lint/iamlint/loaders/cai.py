@@ -202,6 +202,7 @@ class _Interner:
 
     def __init__(self) -> None:
         self._chains: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._texts: dict[bytes, tuple[str, ...]] = {}
 
     def known(self, ancestors: Sequence[Any]) -> tuple[str, ...] | None:
         """The shared copy of a chain met before (so already checked), else None."""
@@ -218,6 +219,16 @@ class _Interner:
         known = tuple(sys.intern(a) for a in ancestors)
         self._chains[known] = known
         return known, True
+
+    def known_text(self, text: bytes) -> tuple[str, ...] | None:
+        """The shared copy of the chain whose JSON text this is, met before on an export line.
+
+        Looked up by the text: hashing it is cheaper than decoding and hashing a fresh string per item, and
+        a million export lines repeat a few thousand chains."""
+        return self._texts.get(text)
+
+    def remember_text(self, text: bytes, chain: tuple[str, ...]) -> None:
+        self._texts[text] = chain
 
 
 _CONTAINER_TYPES = {"organizations": ORGANIZATION_TYPE, "folders": FOLDER_TYPE, "projects": PROJECT_TYPE}
@@ -369,7 +380,8 @@ class _ExportAsset(msgspec.Struct):
 
     name: str
     asset_type: str
-    ancestors: tuple[str, ...] = ()
+    # Kept as text: interned by it (see _Interner.known_text) and decoded only the first time.
+    ancestors: msgspec.Raw = _ABSENT
     resource: _ExportResource | None = None
     iam_policy: PlainPolicy | None = None
     # The API's camelCase spellings: a line that uses them takes the general path, which knows both.
@@ -387,13 +399,28 @@ def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] 
     asset = decoded(_decode_export_asset, line.raw)
     if asset is None or not _is_export_line(asset, line.raw):
         return None
-    shared = interner.known(asset.ancestors)
-    facts = _export_facts(asset, shared or asset.ancestors, line)
+    text = bytes(asset.ancestors)
+    shared = interner.known_text(text)
+    chain = shared or _chain_of(text)
+    if chain is None:
+        return None
+    facts = _export_facts(asset, chain, line)
     if facts is None or shared is not None:
         return facts
+    ancestors, fresh = interner.chain(chain)
+    interner.remember_text(text, ancestors)
+    if not fresh:
+        return facts
     # The first asset of its ancestors chain: what the chain says comes first, as on the general path.
-    ancestors, _ = interner.chain(asset.ancestors)
     return [*_chain_facts(ancestors), *facts]
+
+
+_decode_chain = msgspec.json.Decoder(tuple[str, ...]).decode
+
+
+def _chain_of(text: bytes) -> tuple[str, ...] | None:
+    """The ancestors in an export line's JSON text (none when the key is absent), or None if not strings."""
+    return decoded(_decode_chain, text) if text else ()
 
 
 def _is_export_line(asset: _ExportAsset, raw: bytes) -> bool:
