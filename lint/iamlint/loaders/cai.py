@@ -38,7 +38,7 @@ from iamlint.loaders.cloud_run import (
     workload_from_knative_json,
     workload_from_v2,
 )
-from iamlint.loaders.documents import Document, NdjsonLine, decoded, line_of
+from iamlint.loaders.documents import Document, NdjsonLine, decode_json, decoded, line_of
 from iamlint.loaders.gcloud_policy import PlainPolicy, parse_policy, policy_from_plain
 from iamlint.loaders.gcloud_resources import (
     SPANNER_DATABASE_TYPE,
@@ -56,8 +56,6 @@ from iamlint.loaders.shapes import Shape
 from iamlint.model import (
     CRM,
     Fact,
-    Notice,
-    Policy,
     Resource,
     SourceLocation,
     UnknownAsset,
@@ -303,22 +301,28 @@ def facts_from_asset(document: Document, data: Any, interner: _Interner | None =
     interner = interner or _Interner()
     name, asset_type, resource, policy = _asset_fields(asset_shape)
     ancestors, fresh = _ancestors(asset_shape, interner)
+    if fresh:
+        yield from _chain_facts(ancestors)
     location = asset_shape.location("name", name)
+    if resource is not None:
+        mapping = _MAPPINGS.get(asset_type)
+        if mapping is None:
+            yield UnknownAsset(asset_type, name, location)
+        else:
+            parent = resource.string("parent") or derived_parent(name)
+            asset = _Asset(document, name, asset_type, parent, ancestors)
+            yield from mapping(resource.mapping("data", required=True), asset)
+    if policy is not None:
+        if resource is None:
+            yield _policy_holder(name, asset_type, location, ancestors)
+        parsed, notices = parse_policy(policy, name, address=name)
+        yield from notices
+        yield parsed
     if resource is None and policy is None:
-        if fresh:
-            yield from _chain_facts(ancestors)
         content = next(
             (label for snake, camel, label in _OTHER_CONTENT if asset_shape.has(snake, camel)), "no"
         )
         yield UnknownAsset(f"{asset_type} ({content} content)", name, location)
-        return
-    yield from _asset_facts(
-        _Asset(document, name, asset_type, None, ancestors),
-        location,
-        fresh,
-        resource=None if resource is None else (resource.string("parent"), _data_of(resource, asset_type)),
-        policy=None if policy is None else parse_policy(policy, name, address=name),
-    )
 
 
 def _policy_holder(
@@ -329,40 +333,6 @@ def _policy_holder(
     return Resource(
         name=name, asset_type=asset_type, parent=derived_parent(name), location=location, ancestors=ancestors
     )
-
-
-def _data_of(resource: Shape, asset_type: str) -> Shape | None:
-    """``resource.data`` where the model maps the asset type (the others' data is never read)."""
-    return resource.mapping("data", required=True) if asset_type in _MAPPINGS else None
-
-
-def _asset_facts(
-    asset: _Asset,
-    location: SourceLocation,
-    fresh: bool,
-    *,
-    resource: tuple[str | None, Shape | None] | None,
-    policy: tuple[Policy, list[Notice]] | None,
-) -> list[Fact]:
-    """What one asset says, from its checked parts: ``resource`` is (resource.parent, resource.data where
-    mapped) when the asset carries resource content."""
-    name = asset.name
-    facts: list[Fact] = list(_chain_facts(asset.ancestors)) if fresh else []
-    if resource is not None:
-        parent, data = resource
-        if data is None:
-            facts.append(UnknownAsset(asset.asset_type, name, location))
-        else:
-            mapping = _MAPPINGS[asset.asset_type]
-            parent = parent or derived_parent(name)
-            facts += mapping(data, _Asset(asset.document, name, asset.asset_type, parent, asset.ancestors))
-    if policy is not None:
-        if resource is None:
-            facts.append(_policy_holder(name, asset.asset_type, location, asset.ancestors))
-        parsed, notices = policy
-        facts += notices
-        facts.append(parsed)
-    return facts
 
 
 # msgspec.Raw cannot be part of a union: an empty Raw stands for an absent key.
@@ -390,7 +360,6 @@ class _ExportAsset(msgspec.Struct):
 
 
 _decode_export_asset = msgspec.json.Decoder(_ExportAsset).decode
-_decode_any = msgspec.json.Decoder().decode
 
 
 def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] | None:
@@ -457,7 +426,7 @@ def _export_facts(asset: _ExportAsset, ancestors: tuple[str, ...], line: NdjsonL
     from_json = _JSON_MAPPINGS.get(asset_type)
     facts = from_json(data, mapped, location) if from_json else None
     if facts is None:
-        node = _decode_any(data)
+        node = decode_json(data)
         if not isinstance(node, dict):
             return None
         facts = list(_MAPPINGS[asset_type](Shape(document, node, "resource.data"), mapped))

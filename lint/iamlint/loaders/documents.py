@@ -347,13 +347,14 @@ def _split(path: str, data: Any, source_format: str) -> Iterator[Document]:
         yield Document(path, data, line_of(data) or 1, source_format)
 
 
-_decode_any = msgspec.json.Decoder().decode
+# Any JSON value, as json.loads would give it (where msgspec accepts the text).
+decode_json = msgspec.json.Decoder().decode
 
 
 def _ndjson_document(path: str, number: int, line: str | bytes) -> Document:
     try:
         # msgspec's decoder is several times faster than json's and gives the same values.
-        data = _decode_any(line)
+        data = decode_json(line)
     except (msgspec.MsgspecError, UnicodeDecodeError):
         # Also what msgspec rejects and json takes (NaN, numbers out of range): json has the last word.
         data = _json_line(path, number, line)
