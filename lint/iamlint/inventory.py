@@ -35,6 +35,7 @@ from iamlint.model import (
     Unresolved,
     Workload,
     compute_default_account,
+    leading_project_start,
     project_of_name,
     replace,
     service_account_project,
@@ -494,8 +495,8 @@ class Inventory:
 
 def _may_name_project_number(full_name: str) -> bool:
     """Whether the leading project segment starts with a digit (a cheap test before parsing the name)."""
-    start = full_name.find("/", 2) + 1 if full_name.startswith("//") else 0
-    return full_name.startswith("projects/", start) and full_name[start + 9 : start + 10].isdigit()
+    start = leading_project_start(full_name)
+    return start is not None and full_name[start : start + 1].isdigit()
 
 
 def _project_segment(full_name: str) -> str | None:

@@ -347,11 +347,23 @@ def service_account_project(email: str) -> str | None:
 
 def short_name(full_name: str) -> str:
     """``//run.googleapis.com/projects/p/locations/l/services/s`` -> ``projects/p/locations/l/services/s``."""
-    if full_name.startswith("//"):
-        # One copy, not three: rules describe a resource in every finding's message.
-        slash = full_name.find("/", 2)
-        return full_name[slash + 1 :] if slash >= 0 else ""
-    return full_name
+    # Sliced once: rules describe a resource in every finding's message.
+    return full_name[_short_name_start(full_name) :]
+
+
+def _short_name_start(full_name: str) -> int:
+    """Where :func:`short_name` starts in ``full_name``: after ``//service/`` (at the end when nothing is)."""
+    if not full_name.startswith("//"):
+        return 0
+    slash = full_name.find("/", 2)
+    return slash + 1 if slash >= 0 else len(full_name)
+
+
+def leading_project_start(full_name: str) -> int | None:
+    """Where the project segment starts in a name whose short name is ``projects/P/...``, else None; found in
+    place, without copying the name (asked for every asset of an org export)."""
+    start = _short_name_start(full_name)
+    return start + 9 if full_name.startswith("projects/", start) else None
 
 
 def project_of_name(full_name: str, *, leading_only: bool = False) -> str | None:
@@ -361,18 +373,13 @@ def project_of_name(full_name: str, *, leading_only: bool = False) -> str | None
         # The unbound project is named after a file path, which may contain slashes.
         return full_name.removeprefix(PROJECT_PREFIX)
     if leading_only:
-        # Asked for every asset of an org export, so found in place: no copy or split of the name.
-        start = 0
-        if full_name.startswith("//"):
-            start = full_name.find("/", 2) + 1  # after //service/
-            if start == 0:
-                return None
-        if not full_name.startswith("projects/", start):
+        start = leading_project_start(full_name)
+        if start is None:
             return None
-        end = full_name.find("/", start + 9)
-        return full_name[start + 9 : end] if end >= 0 else full_name[start + 9 :]
+        end = full_name.find("/", start)
+        return full_name[start:end] if end >= 0 else full_name[start:]
     parts = short_name(full_name).split("/")
     for index in range(len(parts) - 1):
-        if index + 1 < len(parts) and parts[index] == "projects":
+        if parts[index] == "projects":
             return parts[index + 1]
     return None
