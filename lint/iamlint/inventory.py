@@ -222,10 +222,8 @@ class Inventory:
         self.policies: tuple[Policy, ...] = tuple(builder.policies)
         # Most resources have one policy: its own tuples are kept, not copied into a list per resource.
         self._audit_configs: dict[str, Sequence[AuditConfig]] = {}
-        described = builder.resources
         for policy in self.policies:
-            name = policy.resource
-            key = renamed.get(name, name) if name in described else self.canonical(name)
+            key = self.canonical(policy.resource)
             earlier = self._bindings.get(key, ())
             self._bindings[key] = (*earlier, *policy.bindings) if earlier else policy.bindings
             if policy.audit_configs:

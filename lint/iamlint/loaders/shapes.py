@@ -152,9 +152,6 @@ class Shape:
         return result
 
     def integer(self, *keys: str) -> int | None:
-        node = self.node
-        if type(node) is dict and len(keys) == 1 and type(node.get(keys[0])) is int:
-            return int(node[keys[0]])
         key = self._present(keys)
         value = self.raw(*keys)
         if value is None:
