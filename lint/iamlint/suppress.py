@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from iamlint.errors import ConfigError, InputError
 from iamlint.findings import Finding
 from iamlint.loaders.documents import line_of
 from iamlint.model import replace
-from iamlint.workspace import rebased
+from iamlint.workspace import StableFingerprints, rebased
 
 BASELINE_VERSION = 1
 DEFAULT_BASELINE = ".iamlint-baseline.json"
@@ -197,8 +198,14 @@ class Baseline:
     def root(self) -> Path:
         return self.path.resolve().parent
 
+    @cached_property
+    def _fingerprints(self) -> StableFingerprints:
+        # One for the run: the baseline's folder is resolved once, not for every finding asked about.
+        return StableFingerprints(self.root)
+
     def key(self, finding: Finding) -> str:
-        return rebased(finding, self.root).fingerprint
+        """The finding's fingerprint with its path relative to the baseline's folder."""
+        return self._fingerprints(finding)
 
 
 def read_baseline(path: str | Path) -> Baseline:
