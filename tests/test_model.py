@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iamlint.model import project_of_name, short_name
+from iamlint.model import Binding, Principal, SourceLocation, project_of_name, short_name
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,30 @@ def test_project_segment(name: str, anywhere: str | None, leading: str | None) -
 )
 def test_short_name(name: str, short: str) -> None:
     assert short_name(name) == short
+
+
+_AT = [SourceLocation("p.yaml", line) for line in (3, 4, 5)]
+
+
+@pytest.mark.parametrize(
+    ("members", "member_locations"),
+    [
+        (["user:a@b.c", "user:d@b.c"], (_AT[0], _AT[1])),  # one location each, as loaders write them
+        (["user:a@b.c", "user:d@b.c", "group:g@b.c"], (_AT[0],)),  # fewer locations than members
+        (["user:a@b.c"], (_AT[0], _AT[1])),  # more
+        (["user:a@b.c", "user:d@b.c"], (None, _AT[1])),  # one not located
+        (["user:a@b.c", "user:d@b.c", "user:a@b.c"], (_AT[0], _AT[1], _AT[2])),  # listed twice
+        (["user:a@b.c"], ()),
+    ],
+)
+def test_locations_of_members_are_location_of_each(
+    members: list[str], member_locations: tuple[SourceLocation | None, ...]
+) -> None:
+    binding = Binding(
+        resource="//r",
+        role="roles/viewer",
+        members=tuple(Principal.parse(m) for m in members),
+        location=SourceLocation("p.yaml", 2),
+        member_locations=member_locations,
+    )
+    assert list(binding.locations_of_members()) == [binding.location_of(p) for p in binding.members]

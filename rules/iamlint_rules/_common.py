@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
-import operator
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TypeVar
@@ -58,9 +57,6 @@ class Grant(msgspec.Struct, frozen=True, gc=False):
     role: str
 
 
-_MEMBER = operator.attrgetter("member")
-
-
 class GrantIndex:
     """Every grant in input order, and where the grants of each role and principal kind are in it.
 
@@ -84,24 +80,13 @@ class GrantIndex:
             by_kind = positions.get(role)
             if by_kind is None:
                 by_kind = positions[role] = {}
-            members = binding.members
-            fallback = binding.location
-            # What binding.location_of answers, without searching the members for each one; a member
-            # listed twice is located where it is listed first, which location_of knows how to find.
-            if len(members) > 1 and len(set(map(_MEMBER, members))) < len(members):
-                located: Sequence[SourceLocation | None] = [binding.location_of(p) for p in members]
-            else:
-                located = binding.member_locations
-                if len(located) < len(members):
-                    located = (*located, *(fallback,) * (len(members) - len(located)))
-            # (an input may locate more members than the binding has)
-            for principal, location in zip(members, located, strict=False):
+            for principal, location in zip(binding.members, binding.locations_of_members(), strict=True):
                 found = by_kind.get(principal.kind)
                 if found is None:
                     by_kind[principal.kind] = array("L", (position,))
                 else:
                     found.append(position)
-                add(Grant(binding, principal, resource, location or fallback, role))
+                add(Grant(binding, principal, resource, location, role))
                 position += 1
         self.all: tuple[Grant, ...] = tuple(every)
         self._positions = positions
