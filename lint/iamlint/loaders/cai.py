@@ -365,8 +365,19 @@ _decode_export_asset = msgspec.json.Decoder(_ExportAsset).decode
 def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] | None:
     """Facts of one well-formed export line read straight from its bytes, or None: anything unusual
     (another shape, a wrong type, no content, bad UTF-8) goes the general way, whose errors say what."""
-    asset = decoded(_decode_export_asset, line.raw)
-    if asset is None or not _is_export_line(asset, line.raw):
+    raw = line.raw
+    # decoded() and _is_export_line() written out: this runs once per line of an export.
+    try:
+        asset = _decode_export_asset(raw)
+    except (msgspec.MsgspecError, UnicodeDecodeError):
+        return None
+    if (
+        asset.assetType
+        or asset.iamPolicy
+        or not asset.name.startswith("//")
+        or (asset.resource is None) == (asset.iam_policy is None)
+        or not (raw.isascii() or _is_utf8(raw))
+    ):
         return None
     text = bytes(asset.ancestors)
     shared = interner.known_text(text)
@@ -392,32 +403,24 @@ def _chain_of(text: bytes) -> tuple[str, ...] | None:
     return decoded(_decode_chain, text) if text else ()
 
 
-def _is_export_line(asset: _ExportAsset, raw: bytes) -> bool:
-    """One content type (resource or iam-policy) in the export's snake_case spelling, valid UTF-8."""
-    return (
-        not (asset.assetType or asset.iamPolicy)
-        and asset.name.startswith("//")
-        and (asset.resource is None) != (asset.iam_policy is None)
-        and (raw.isascii() or _is_utf8(raw))
-    )
-
-
 def _export_facts(asset: _ExportAsset, ancestors: tuple[str, ...], line: NdjsonLine) -> list[Fact] | None:
     name = asset.name
-    asset_type = sys.intern(asset.asset_type)
     location = SourceLocation(line.path, line.number, name)
     if asset.iam_policy is not None:
         policy = policy_from_plain(asset.iam_policy, name, location)
         if policy is None:
             return None
-        return [_policy_holder(name, asset_type, location, ancestors), policy]
+        return [_policy_holder(name, sys.intern(asset.asset_type), location, ancestors), policy]
     resource = asset.resource
-    if resource is None:  # not after _is_export_line; said for the type checker
+    if resource is None:  # not after the line's checks; said for the type checker
         return None
     data = resource.data
+    asset_type = asset.asset_type
     if asset_type not in _MAPPINGS:
-        # Most of an organisation: a resource of a type no rule reads, only counted.
+        # Most of an organisation: a resource of a type no rule reads, only counted (by type, so the
+        # name needs no interning).
         return [UnknownAsset(asset_type, name, location)]
+    asset_type = sys.intern(asset_type)
     if not data:
         return None
     document = Document(line.path, None, line.number, "ndjson")
