@@ -20,6 +20,7 @@ import msgspec
 
 from iamlint.model import (
     CRM,
+    LEADING_PROJECT,
     PROJECT_PREFIX,
     UNBOUND_PROJECT_PREFIX,
     AuditConfig,
@@ -521,7 +522,10 @@ def derived_parent(full_name: str) -> str | None:
             return match.group(1)
     if full_name.startswith(CRM):
         return None
-    project = _project_segment(full_name)
+    # Asked for every policy of an org export. (An unbound project's name starts with CRM: no need for
+    # project_of_name's care with it.)
+    match = LEADING_PROJECT.match(full_name)
+    project = match.group(1) if match else None
     return PROJECT_PREFIX + project if project else None
 
 
