@@ -36,7 +36,6 @@ from iamlint.model import (
     Unresolved,
     Workload,
     compute_default_account,
-    leading_project_start,
     project_of_name,
     replace,
     service_account_project,
@@ -265,11 +264,11 @@ class Inventory:
             if resource.project_id and resource.project_number:
                 self._number_to_id[resource.project_number] = resource.project_id
             name = resource.name
-            if _may_name_project_number(name):
-                segment = _project_segment(name)
-                if segment and segment.isdigit():
-                    numbered.append(name)
-                    continue
+            # The leading project segment, found in one call (this runs once per resource of an export).
+            leading = LEADING_PROJECT.match(name)
+            if leading and leading.group(1).isdigit():
+                numbered.append(name)
+                continue
             # An asset named by project id whose ancestors start with projects/NUMBER ties the two; the
             # first to do so wins, so the name is read only while the number is not tied yet.
             ancestors = resource.ancestors
@@ -490,12 +489,6 @@ class Inventory:
         project = account.project if account and account.project else service_account_project(email)
         answer = self._account_projects[email] = self.project_id(project) if project else None
         return answer
-
-
-def _may_name_project_number(full_name: str) -> bool:
-    """Whether the leading project segment starts with a digit (a cheap test before parsing the name)."""
-    start = leading_project_start(full_name)
-    return start is not None and full_name[start : start + 1].isdigit()
 
 
 def _project_segment(full_name: str) -> str | None:

@@ -363,29 +363,18 @@ def service_account_project(email: str) -> str | None:
 
 
 def short_name(full_name: str) -> str:
-    """``//run.googleapis.com/projects/p/locations/l/services/s`` -> ``projects/p/locations/l/services/s``."""
+    """``//run.googleapis.com/projects/p/locations/l/services/s`` -> ``projects/p/locations/l/services/s``:
+    what follows ``//service/`` (nothing when nothing does)."""
     # Sliced once: rules describe a resource in every finding's message.
-    return full_name[_short_name_start(full_name) :]
-
-
-def _short_name_start(full_name: str) -> int:
-    """Where :func:`short_name` starts in ``full_name``: after ``//service/`` (at the end when nothing is)."""
     if not full_name.startswith("//"):
-        return 0
+        return full_name
     slash = full_name.find("/", 2)
-    return slash + 1 if slash >= 0 else len(full_name)
+    return full_name[slash + 1 :] if slash >= 0 else ""
 
 
-# A name whose short name (see _short_name_start) is ``projects/P/...``, with P as group 1: one regular
-# expression instead of several calls, since the hierarchy asks it of every asset of an org export.
+# A name whose short name (see short_name) is ``projects/P/...``, with P as group 1: one regular expression
+# instead of several calls, since the hierarchy asks it of every asset of an org export.
 LEADING_PROJECT = re.compile(r"(?://[^/]*/)?projects/([^/]*)")
-
-
-def leading_project_start(full_name: str) -> int | None:
-    """Where the project segment starts in a name whose short name is ``projects/P/...``, else None; found in
-    place, without copying the name."""
-    match = LEADING_PROJECT.match(full_name)
-    return match.start(1) if match else None
 
 
 def project_of_name(full_name: str, *, leading_only: bool = False) -> str | None:
