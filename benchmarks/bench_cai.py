@@ -4,7 +4,9 @@ For each size a fresh interpreter (one subprocess each, so peak memory is that r
 the export with the stdlib ``json`` module and nothing else, then another runs the whole ``iamlint check``
 pipeline (read, load, index, all built-in rules including default-off ones, JSON report to /dev/null).
 The two alternate ``--repeat`` times and the fastest run of each is reported, with that run's peak
-memory: the child's maximum resident set size (``resource.getrusage``), interpreter included.
+memory: the child's maximum resident set size (``resource.getrusage``), interpreter included. Beside the
+ratio of the fastest runs, each lint is also divided by the parse run just before it, and the median and
+range of those ratios are shown: on a shared machine the speed of both drifts from run to run.
 
     python benchmarks/bench_cai.py                       # 10k, 100k, 1M (generates into /tmp/iamlint-bench)
     python benchmarks/bench_cai.py --sizes 10000 100000  # smaller
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -107,9 +110,9 @@ def main() -> None:
         return
     print(
         "| assets | export size | json parse | iamlint total | load | rules | JSON report | assets/s "
-        "| total/parse | peak memory (after load) | findings |"
+        "| total/parse | per pair: median (range) | peak memory (after load) | findings |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
         directory = ensure_export(size, args.workdir, args.seed)
         megabytes = sum((directory / name).stat().st_size for name in FILES) / 1e6
@@ -120,11 +123,17 @@ def main() -> None:
             lints.append(run_child("lint", directory))
         parsed = min(parses, key=lambda run: float(run["seconds"]))
         linted = min(lints, key=lambda run: float(run["seconds"]))
+        # Each lint over the parse run just before it: the machine's speed drifts, and a pair shares it.
+        pairs = sorted(
+            float(lint["seconds"]) / float(parse["seconds"])
+            for parse, lint in zip(parses, lints, strict=True)
+        )
         print(
             f"| {parsed['assets']:,} | {megabytes:,.0f} MB | {parsed['seconds']:.1f} s "
             f"| {linted['seconds']:.1f} s | {linted['load_seconds']:.1f} s | {linted['rules_seconds']:.1f} s "
             f"| {linted['report_seconds']:.1f} s | {parsed['assets'] / linted['seconds']:,.0f} "
             f"| {linted['seconds'] / parsed['seconds']:.1f}x "
+            f"| {statistics.median(pairs):.1f}x ({pairs[0]:.1f}x to {pairs[-1]:.1f}x) "
             f"| {linted['peak_mb']:,.0f} MB ({linted['loaded_mb']:,.0f} MB) "
             f"| {linted['findings']:,} |",
             flush=True,
