@@ -275,3 +275,28 @@ def test_cli_bad_line_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert code == 2
     assert "bad-line.ndjson:3: invalid JSON" in err
+
+
+def test_placeholder_project_in_a_name_is_not_a_project() -> None:
+    # Some names carry `projects/_` ("any project"), as Cloud Storage's own API names buckets; only the
+    # ancestors say which project holds the bucket, and `_` is never taken for that project's id.
+    bucket = "//storage.googleapis.com/projects/_/buckets/acme-shop-prod-exports"
+    line = {
+        "name": bucket,
+        "asset_type": "storage.googleapis.com/Bucket",
+        "iam_policy": {
+            "bindings": [{"role": "roles/storage.objectViewer", "members": ["user:a@acme.example"]}]
+        },
+        "ancestors": ["projects/415104041262", "folders/284657391022", "organizations/866311123412"],
+    }
+    project_line = {
+        "name": "//cloudresourcemanager.googleapis.com/projects/415104041262",
+        "asset_type": "cloudresourcemanager.googleapis.com/Project",
+        "iam_policy": {"bindings": [{"role": "roles/viewer", "members": ["group:ops@acme.example"]}]},
+        "ancestors": ["projects/415104041262", "folders/284657391022", "organizations/866311123412"],
+    }
+    inv = build_inventory({"export.ndjson": f"{json.dumps(line)}\n{json.dumps(project_line)}\n"})
+    project = "//cloudresourcemanager.googleapis.com/projects/415104041262"
+    assert inv.canonical(project) == project
+    assert list(inv.ancestors(bucket)) == [project, PROD_FOLDER, ORG]
+    assert "roles/viewer" in {e.binding.role for e in inv.effective_bindings(bucket)}

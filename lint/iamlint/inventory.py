@@ -285,7 +285,7 @@ class Inventory:
             number = first.removeprefix("projects/")
             if number.isdigit() and number not in self._number_to_id:
                 named = _project_segment(name)
-                if named:
+                if named and named not in _ANY_PROJECT:
                     self._number_to_id[number] = named
         for workload in builder.workloads:
             # A Knative export names the project by number in metadata.namespace and by id nowhere, but a
@@ -519,7 +519,12 @@ def derived_parent(full_name: str) -> str | None:
     # project_of_name's care with it.)
     match = LEADING_PROJECT.match(full_name)
     project = match.group(1) if match else None
-    return PROJECT_PREFIX + project if project else None
+    # `_` and `-` stand for "any project" (Cloud Storage names every bucket projects/_/buckets/B): the name
+    # does not say which, and the asset's ancestors will.
+    return PROJECT_PREFIX + project if project and project not in _ANY_PROJECT else None
+
+
+_ANY_PROJECT = frozenset({"_", "-"})
 
 
 _TYPE_BY_NAME = (
