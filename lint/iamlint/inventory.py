@@ -284,8 +284,8 @@ class Inventory:
                 first = known
             number = first.removeprefix("projects/")
             if number.isdigit() and number not in self._number_to_id:
-                named = _project_segment(name)
-                if named and named not in _ANY_PROJECT:
+                named = _named_project(name)
+                if named:
                     self._number_to_id[number] = named
         for workload in builder.workloads:
             # A Knative export names the project by number in metadata.namespace and by id nowhere, but a
@@ -495,6 +495,16 @@ def _project_segment(full_name: str) -> str | None:
     return project_of_name(full_name, leading_only=True)
 
 
+def _named_project(full_name: str) -> str | None:
+    """The project a name places itself in, or None. ``_`` and ``-`` stand for "any project" (Cloud
+    Storage's API names a bucket projects/_/buckets/B): such a name does not say which, the ancestors do."""
+    project = _project_segment(full_name)
+    return None if project in _ANY_PROJECT else project
+
+
+_ANY_PROJECT = frozenset({"_", "-"})
+
+
 _PARENT_SUFFIXES = (
     # (service prefix, pattern) for names whose parent is named inside them; the prefix spares most names
     # the regular expression.
@@ -515,16 +525,8 @@ def derived_parent(full_name: str) -> str | None:
             return match.group(1)
     if full_name.startswith(CRM):
         return None
-    # Asked for every policy of an org export. (An unbound project's name starts with CRM: no need for
-    # project_of_name's care with it.)
-    match = LEADING_PROJECT.match(full_name)
-    project = match.group(1) if match else None
-    # `_` and `-` stand for "any project" (Cloud Storage names every bucket projects/_/buckets/B): the name
-    # does not say which, and the asset's ancestors will.
-    return PROJECT_PREFIX + project if project and project not in _ANY_PROJECT else None
-
-
-_ANY_PROJECT = frozenset({"_", "-"})
+    project = _named_project(full_name)
+    return PROJECT_PREFIX + project if project else None
 
 
 _TYPE_BY_NAME = (
