@@ -38,7 +38,7 @@ from iamlint.loaders.cloud_run import (
     workload_from_knative_json,
     workload_from_v2,
 )
-from iamlint.loaders.documents import Document, NdjsonLine, decode_json, decoded, line_of
+from iamlint.loaders.documents import DECODE_ERRORS, Document, NdjsonLine, decode_json, decoded, line_of
 from iamlint.loaders.gcloud_policy import PlainPolicy, parse_policy, policy_from_plain
 from iamlint.loaders.gcloud_resources import (
     SPANNER_DATABASE_TYPE,
@@ -369,7 +369,7 @@ def facts_from_export_line(line: NdjsonLine, interner: _Interner) -> list[Fact] 
     # decoded() and _is_export_line() written out: this runs once per line of an export.
     try:
         asset = _decode_export_asset(raw)
-    except (msgspec.MsgspecError, UnicodeDecodeError):
+    except DECODE_ERRORS:
         return None
     if (
         asset.assetType

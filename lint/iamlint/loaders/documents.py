@@ -252,12 +252,16 @@ def _looks_like_ndjson(head: str) -> bool:
 T = TypeVar("T")
 
 
+# What a msgspec decoder raises for text it cannot take (bad JSON, the wrong shape, bad UTF-8 in a string).
+DECODE_ERRORS = (msgspec.MsgspecError, UnicodeDecodeError)
+
+
 def decoded(decode: Callable[[bytes], T], text: bytes) -> T | None:
     """``decode(text)`` with a typed msgspec decoder, or None where the text does not have that shape: the
     caller then reads it the checked way, whose errors say what is wrong and where."""
     try:
         return decode(text)
-    except (msgspec.MsgspecError, UnicodeDecodeError):
+    except DECODE_ERRORS:
         return None
 
 
@@ -355,7 +359,7 @@ def _ndjson_document(path: str, number: int, line: str | bytes) -> Document:
     try:
         # msgspec's decoder is several times faster than json's and gives the same values.
         data = decode_json(line)
-    except (msgspec.MsgspecError, UnicodeDecodeError):
+    except DECODE_ERRORS:
         # Also what msgspec rejects and json takes (NaN, numbers out of range): json has the last word.
         data = _json_line(path, number, line)
     return Document(path, data, number, "ndjson")
