@@ -1,0 +1,64 @@
+"""Command line: the parser is built from one module per subcommand; ``main`` runs the chosen one and
+turns errors into messages and exit codes. The work itself is in iamlint.pipeline and below.
+
+Each subcommand module has ``add_parser(commands)``, which adds its parser and sets ``handler``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from iamlint import __version__
+from iamlint.cli import baseline, check, diff, explain, explain_role, formats, roles, rules, scan
+from iamlint.cli.common import EPILOG, EXIT_ERROR, EXIT_OK, print_errors
+from iamlint.errors import IamlintError, InputError
+
+DESCRIPTION = """\
+iamlint lints Google Cloud IAM: who can do what on your Cloud Run services and Spanner databases.
+
+It reads gcloud get-iam-policy output, Cloud Run service/job specs (Knative YAML or Admin API v2 JSON),
+Cloud Asset Inventory exports and Terraform plans, and reports shared or default service accounts,
+over-broad roles, public or external principals, keys, missing audit logs and more.
+"""
+
+# In the order `iamlint --help` lists them.
+SUBCOMMANDS = (check, rules, explain, formats, baseline, diff, scan, roles, explain_role)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iamlint",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"iamlint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for subcommand in SUBCOMMANDS:
+        subcommand.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        code: int = args.handler(args)
+        return code
+    except InputError as error:
+        print_errors([error])
+        return EXIT_ERROR
+    except IamlintError as error:
+        print(f"iamlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        # `iamlint check | head` closes stdout early; that is not an error worth a traceback.
+        sys.stderr.close()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
