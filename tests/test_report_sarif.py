@@ -163,3 +163,60 @@ def test_paths_are_uri_references(tmp_path: Path) -> None:
     location = run["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "iam%20policies/prod%231.yaml"
     assert run["tool"]["driver"]["rules"][0]["id"] == "SP001"  # a descriptor even for an unknown rule
+
+
+# --- a run that fails still writes its SARIF file ---------------------------------------------------------
+
+
+def test_broken_input_still_writes_sarif_with_the_errors_as_notifications(
+    ci_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ci_project / "iam" / "broken.json").write_text('{\n  "bindings": [\n    {"role": }\n  ]\n}\n')
+    (ci_project / "out.sarif").write_text('{"from": "the last run"}')
+    code = main(["check", "--format", "sarif", "-o", "out.sarif", "--format", "github", "."])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "iam/broken.json:3: invalid JSON" in captured.err
+    document = validated(json.loads((ci_project / "out.sarif").read_text()))
+    (run,) = document["runs"]
+    assert run["results"] == []  # nothing is reported from a run with broken input
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    (notification,) = invocation["toolExecutionNotifications"]
+    assert notification["level"] == "error"
+    assert notification["message"]["text"].startswith("invalid JSON")
+    physical = notification["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"] == {"uri": "iam/broken.json", "uriBaseId": "%SRCROOT%"}
+    assert physical["region"] == {"startLine": 3}
+    # --format github: the same error as an annotation on the file and line.
+    assert captured.out.startswith("::error file=iam/broken.json,line=3,title=iamlint error::invalid JSON")
+
+
+def test_a_configuration_error_after_the_outputs_are_known_is_reported_too(
+    ci_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", "--format", "sarif", "-o", "out.sarif", "--format", "junit", "-o", "out.xml",
+                 "--select", "SP999", "."])  # fmt: skip
+    assert code == 2
+    assert "SP999" in capsys.readouterr().err
+    (run,) = validated(json.loads((ci_project / "out.sarif").read_text()))["runs"]
+    (notification,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert "SP999" in notification["message"]["text"]
+    assert "locations" not in notification
+    import xml.etree.ElementTree as ET
+
+    suite = ET.parse(ci_project / "out.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("errors") == "1"
+    error = suite.find("testcase/error")
+    assert error is not None
+    assert "SP999" in (error.get("message") or "")
+
+
+def test_formats_that_cannot_say_the_run_failed_are_not_written(
+    ci_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (ci_project / "iam" / "broken.yaml").write_text("bindings: [\n")
+    assert main(["check", "--format", "json", "-o", "out.json", "."]) == 2
+    assert not (ci_project / "out.json").exists()
+    assert capsys.readouterr().out == ""

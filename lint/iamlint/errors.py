@@ -28,3 +28,11 @@ class ConfigError(InputError):
 
 class UsageError(IamlintError):
     pass
+
+
+class InputErrors(IamlintError):
+    """Every broken input of a run, found by reading them all: the run reports none of its findings."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors

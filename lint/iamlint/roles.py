@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from iamlint import google_clients
+from iamlint.atomic import write_text
 from iamlint.errors import IamlintError, InputError
 from iamlint.inventory import Inventory
 from iamlint.model import CustomRole
@@ -253,10 +254,8 @@ def sync(out: Path | None = None, *, endpoint: str | None = None, client: Any = 
     }
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".tmp")
-        partial.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        # Written whole, then renamed, so a failed sync never leaves a half cache that rules would trust.
-        partial.replace(target)
     except OSError as error:
         raise SyncError(f"cannot write {target}: {error.strerror or error}") from None
+    # Written whole, then renamed, so a failed sync never leaves a half cache that rules would trust.
+    write_text(target, json.dumps(document, indent=1) + "\n")
     return target, len(roles)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from iamlint import __version__
+from iamlint.atomic import write_text
 from iamlint.config import Config
 from iamlint.errors import ConfigError, InputError
 from iamlint.findings import Finding
@@ -265,11 +266,7 @@ def baseline_document(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def write_baseline(path: str | Path, entries: Iterable[Mapping[str, Any]]) -> None:
-    target = Path(path)
-    try:
-        target.write_text(json.dumps(baseline_document(entries), indent=2) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise InputError(str(path), None, f"cannot write baseline: {error}") from None
+    write_text(path, json.dumps(baseline_document(entries), indent=2) + "\n")
 
 
 @dataclass(frozen=True)

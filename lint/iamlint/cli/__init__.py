@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from iamlint import __version__
 from iamlint.cli import baseline, check, diff, explain, explain_role, formats, roles, rules, scan
 from iamlint.cli.common import EPILOG, EXIT_ERROR, EXIT_OK, print_errors
-from iamlint.errors import IamlintError, InputError
+from iamlint.errors import IamlintError, InputError, InputErrors
 
 DESCRIPTION = """\
 iamlint lints Google Cloud IAM: who can do what on your Cloud Run services and Spanner databases.
@@ -38,18 +38,40 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for subcommand in SUBCOMMANDS:
         subcommand.add_parser(commands)
+    _remember_parsers(parser)
     return parser
+
+
+def _remember_parsers(parser: argparse.ArgumentParser) -> None:
+    """Each (sub)parser records itself as the one that parsed, so that an unknown option is reported with
+    the usage of the command it was given to (argparse leaves that to the top-level parser)."""
+    parser.set_defaults(parsed_by=parser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                _remember_parsers(subparser)
+
+
+def parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command_parser: argparse.ArgumentParser = getattr(args, "parsed_by", parser)
+        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_ERROR
     try:
         code: int = args.handler(args)
         return code
+    except InputErrors as error:
+        print_errors(error.errors)
+        return EXIT_ERROR
     except InputError as error:
         print_errors([error])
         return EXIT_ERROR

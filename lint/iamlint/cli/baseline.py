@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from iamlint.cli.common import (
-    EXIT_ERROR,
     EXIT_OK,
     Commands,
     add_input_options,
@@ -63,8 +62,6 @@ def _baseline_file(config: Config, explicit: str | None) -> str:
 def run_create(args: argparse.Namespace) -> int:
     config = load_config(args.config, paths=args.paths)
     result = lint_paths(args, args.paths, config)
-    if result is None:
-        return EXIT_ERROR
     findings = filter_findings(result, config, SuppressOptions(use_baseline=False)).reported
     target = _baseline_file(config, args.output)
     root = Path(target).resolve().parent
@@ -76,8 +73,6 @@ def run_create(args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     config = load_config(args.config, paths=args.paths)
     result = lint_paths(args, args.paths, config)
-    if result is None:
-        return EXIT_ERROR
     findings = filter_findings(result, config, SuppressOptions(use_baseline=False)).reported
     target = _baseline_file(config, args.baseline)
     update = update_baseline(target, findings, add_new=args.add_new)

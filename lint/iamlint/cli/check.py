@@ -6,15 +6,16 @@ import argparse
 
 from iamlint.cli.common import (
     EPILOG,
-    EXIT_ERROR,
     Commands,
     add_input_options,
     add_output_options,
     add_selection_options,
     add_suppression_options,
+    errors_reported,
     lint_paths,
     plugins_for,
     report_result,
+    report_targets,
 )
 from iamlint.config import load_config
 
@@ -49,7 +50,7 @@ def add_parser(commands: Commands) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config, paths=args.paths)
     plugins = plugins_for(config, args=args)
-    result = lint_paths(args, args.paths, config, plugins)
-    if result is None:
-        return EXIT_ERROR
-    return report_result(args, config, plugins, result)
+    targets = report_targets(plugins, args.format or ["text"], args.output or [])
+    with errors_reported(targets):
+        result = lint_paths(args, args.paths, config, plugins)
+        return report_result(args, config, result, targets)

@@ -6,18 +6,21 @@ import argparse
 import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import TextIO, TypeAlias
 
+from iamlint.atomic import atomic_writer, check_writable
 from iamlint.config import Config
 from iamlint.constraints import with_constraints
-from iamlint.errors import InputError, UsageError
+from iamlint.errors import IamlintError, InputError, InputErrors, UsageError
 from iamlint.findings import Severity
 from iamlint.pipeline import LintResult, build_report, collect, filter_findings, lint, load_context
 from iamlint.plugins import Plugins, load_plugins
-from iamlint.report import Report
+from iamlint.report import ErrorReporter, Report, Reporter
 from iamlint.report.text import TextReporter
-from iamlint.suppress import SuppressOptions
+from iamlint.suppress import SuppressOptions, baseline_path, read_baseline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -42,6 +45,17 @@ examples:
 def csv(values: Sequence[str] | None) -> list[str]:
     """Comma-separated, repeatable option values as one list."""
     return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number greater than 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value}: expected a number greater than 0")
+    return value
 
 
 def use_color(choice: str, stream: TextIO) -> bool:
@@ -188,10 +202,17 @@ def print_notices(report: Report, quiet: bool) -> None:
         print(f"iamlint: notice: {where}{notice.message}", file=sys.stderr)
 
 
-def write_reports(
-    report: Report, plugins: Plugins, formats: Sequence[str], outputs: Sequence[str], color_choice: str
-) -> None:
-    """Each --format goes to the --output in the same position, or to stdout."""
+@dataclass(frozen=True)
+class ReportTarget:
+    """One report of a run: a format and the file it goes to (None: standard output)."""
+
+    reporter: Reporter
+    path: str | None
+
+
+def report_targets(plugins: Plugins, formats: Sequence[str], outputs: Sequence[str]) -> list[ReportTarget]:
+    """Each --format paired with the --output in the same position, or stdout; checked before any input is
+    read, so that a long run never fails at its end for a typo or an unwritable path."""
     if len(outputs) > len(formats):
         formats = [*formats, *["text"] * (len(outputs) - len(formats))]
     to_stdout = [fmt for index, fmt in enumerate(formats) if index >= len(outputs)]
@@ -199,29 +220,60 @@ def write_reports(
         raise UsageError(
             f"formats {', '.join(to_stdout)} would all go to stdout; give each but one an --output"
         )
-    reporters = []
-    for fmt in formats:
+    targets = []
+    for index, fmt in enumerate(formats):
         reporter = plugins.reporter(fmt)
         if reporter is None:
             names = ", ".join(r.name for r in plugins.reporters)
             raise UsageError(f"unknown --format {fmt!r} (choose from {names})")
-        reporters.append(reporter)
-    for index, reporter in enumerate(reporters):
-        if index < len(outputs):
-            with open_output(outputs[index]) as stream:
-                reporter.render(report, stream, color=False)
-        else:
-            reporter.render(report, sys.stdout, color=use_color(color_choice, sys.stdout))
-    if not to_stdout:
+        path = outputs[index] if index < len(outputs) else None
+        if path is not None:
+            check_writable(path, "--output")
+        targets.append(ReportTarget(reporter, path))
+    return targets
+
+
+def open_output(path: str | None) -> AbstractContextManager[TextIO]:
+    """Standard output, or ``path`` written atomically (the previous file stays until the new one is whole)."""
+    return atomic_writer(path) if path else nullcontext(sys.stdout)
+
+
+def write_reports(report: Report, targets: Sequence[ReportTarget], color_choice: str) -> None:
+    for target in targets:
+        with open_output(target.path) as stream:
+            color = target.path is None and use_color(color_choice, stream)
+            target.reporter.render(report, stream, color=color)
+    if all(target.path for target in targets):
         # Every report went to a file: the terminal (or CI log) still gets the summary.
         TextReporter().render_summary(report, sys.stdout, color=use_color(color_choice, sys.stdout))
 
 
-def open_output(path: str) -> TextIO:
+def write_error_reports(errors: Sequence[InputError], targets: Sequence[ReportTarget]) -> None:
+    """A run that ends in errors still writes the reports that can say so (SARIF, GitHub annotations,
+    JUnit), so that a CI step uploading them finds a file; the other formats are not written."""
+    for target in targets:
+        if isinstance(target.reporter, ErrorReporter):
+            try:
+                with open_output(target.path) as stream:
+                    target.reporter.render_errors(errors, stream)
+            except IamlintError as error:
+                print(f"iamlint: error: {error}", file=sys.stderr)
+
+
+@contextmanager
+def errors_reported(targets: Sequence[ReportTarget]) -> Iterator[None]:
+    """Errors that end the run inside the block are also written to ``targets`` (then re-raised)."""
     try:
-        return open(path, "w", encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write --output {path}: {error.strerror or error}") from None
+        yield
+    except InputErrors as error:
+        write_error_reports(error.errors, targets)
+        raise
+    except InputError as error:
+        write_error_reports([error], targets)
+        raise
+    except IamlintError as error:
+        write_error_reports([InputError(None, None, str(error))], targets)
+        raise
 
 
 # --- lint and report -----------------------------------------------------------------------------------
@@ -229,8 +281,8 @@ def open_output(path: str) -> TextIO:
 
 def lint_paths(
     args: argparse.Namespace, paths: Sequence[str], config: Config, plugins: Plugins | None = None
-) -> LintResult | None:
-    """Load and lint; None (after printing the errors) when any input is broken."""
+) -> LintResult:
+    """Load and lint; raises InputErrors naming every broken input."""
     plugins = plugins or plugins_for(config, args=args)
     paths = list(paths) or config.default_paths() or ["."]
     changed_only = bool(getattr(args, "changed_only", False))
@@ -238,22 +290,33 @@ def lint_paths(
         paths, config, plugins, load_context(config, args.resource, changed_only=changed_only)
     )
     if collected.errors:
-        print_errors(collected.errors)
-        return None
+        raise InputErrors(collected.errors)
     return lint(collected, config, plugins, csv(args.select), csv(args.ignore), changed_only=changed_only)
 
 
-def report_result(args: argparse.Namespace, config: Config, plugins: Plugins, result: LintResult) -> int:
-    """Suppress, report and choose the exit code: the same for `check` and `scan`."""
-    options = SuppressOptions(
+def suppress_options(args: argparse.Namespace) -> SuppressOptions:
+    return SuppressOptions(
         baseline=args.baseline,
         no_suppress=args.no_suppress,
         show_unused=args.show_unused_suppressions,
         strict=args.strict_suppressions,
     )
-    filtered = filter_findings(result, config, options)
+
+
+def check_suppression_files(args: argparse.Namespace, config: Config) -> None:
+    """The baseline the run will filter by is read now: a missing one fails before a long scan starts."""
+    chosen = baseline_path(config, suppress_options(args))
+    if chosen:
+        read_baseline(chosen)
+
+
+def report_result(
+    args: argparse.Namespace, config: Config, result: LintResult, targets: Sequence[ReportTarget]
+) -> int:
+    """Suppress, report and choose the exit code: the same for `check` and `scan`."""
+    filtered = filter_findings(result, config, suppress_options(args))
     fail_on = Severity(args.fail_on) if args.fail_on else config.fail_on
     report = build_report(result, fail_on, filtered)
     print_notices(report, args.quiet)
-    write_reports(report, plugins, args.format or ["text"], args.output or [], args.color)
+    write_reports(report, targets, args.color)
     return EXIT_FINDINGS if report.failing or filtered.strict_failure else EXIT_OK

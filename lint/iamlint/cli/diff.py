@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
+from iamlint.atomic import check_writable
 from iamlint.cli.common import (
-    EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
     Commands,
@@ -16,13 +15,13 @@ from iamlint.cli.common import (
     lint_paths,
     open_output,
 )
-from iamlint.config import load_config
+from iamlint.config import Config, load_config
 from iamlint.diff import diff as diff_results
 from iamlint.diff import diff_to_dict
 from iamlint.diff import render_text as render_diff_text
-from iamlint.errors import UsageError
+from iamlint.errors import InputErrors, UsageError
 from iamlint.findings import Severity
-from iamlint.pipeline import filter_findings
+from iamlint.pipeline import LintResult, filter_findings
 from iamlint.suppress import SuppressOptions
 
 
@@ -59,6 +58,19 @@ def add_parser(commands: Commands) -> None:
     diff.set_defaults(handler=run)
 
 
+def lint_sides(args: argparse.Namespace, *sides: tuple[list[str], Config]) -> list[LintResult]:
+    """Each side linted; the broken inputs of both are reported together."""
+    results, errors = [], []
+    for paths, config in sides:
+        try:
+            results.append(lint_paths(args, paths, config))
+        except InputErrors as error:
+            errors.extend(error.errors)
+    if errors:
+        raise InputErrors(errors)
+    return results
+
+
 def run(args: argparse.Namespace) -> int:
     if args.before or args.after:
         if not (args.before and args.after) or args.sides:
@@ -71,26 +83,21 @@ def run(args: argparse.Namespace) -> int:
     # Each side with its own config (the base branch's and the pull request's), unless --config names one.
     before_config = load_config(args.config, paths=before_paths)
     after_config = load_config(args.config, paths=after_paths)
-    before = lint_paths(args, before_paths, before_config)
-    after = lint_paths(args, after_paths, after_config)
-    if before is None or after is None:
-        return EXIT_ERROR
+    if args.output:
+        check_writable(args.output, "--output")
+    before, after = lint_sides(args, (before_paths, before_config), (after_paths, after_config))
     result = diff_results(
         before.collected.inventory,
         after.collected.inventory,
         filter_findings(before, before_config, SuppressOptions(use_baseline=False)).reported,
         filter_findings(after, after_config, SuppressOptions(use_baseline=False)).reported,
     )
-    stream = open_output(args.output) if args.output else sys.stdout
-    try:
+    with open_output(args.output) as stream:
         if args.format == "json":
             json.dump(diff_to_dict(result), stream, indent=2)
             stream.write("\n")
         else:
             render_diff_text(result, stream)
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
     fail_on = Severity(args.fail_on) if args.fail_on else after_config.fail_on
     failed = bool(result.failing(fail_on)) or (args.fail_on_new_access and result.has_new_access)
     return EXIT_FINDINGS if failed else EXIT_OK

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from iamlint.cli.common import EXIT_OK, Commands
+from iamlint.google_clients import check_endpoint
 from iamlint.roles import CACHE_ENV, ENDPOINT_ENV
 from iamlint.roles import sync as sync_roles
 
@@ -32,6 +33,7 @@ def add_parser(commands: Commands) -> None:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    target, count = sync_roles(Path(args.out) if args.out else None, endpoint=args.endpoint)
+    endpoint = check_endpoint(args.endpoint) if args.endpoint else None
+    target, count = sync_roles(Path(args.out) if args.out else None, endpoint=endpoint)
     print(f"Wrote {count} predefined roles to {target}.")
     return EXIT_OK

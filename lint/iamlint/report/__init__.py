@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, runtime_checkable
 
+from iamlint.errors import InputError
 from iamlint.findings import Finding, Severity
 from iamlint.model import Notice, Unresolved
 from iamlint.rule import Rule
@@ -74,3 +75,12 @@ class Reporter(Protocol):
     for_terminal: bool
 
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None: ...
+
+
+@runtime_checkable
+class ErrorReporter(Protocol):
+    """A format that can also say that the run failed (broken input, a failed scan): a CI step that uploads
+    or annotates it still gets a file, which says the run was not successful. Formats without it are not
+    written by a run that fails."""
+
+    def render_errors(self, errors: Sequence[InputError], stream: TextIO) -> None: ...

@@ -7,9 +7,11 @@ in the message ``%``, CR and LF are percent-encoded; in properties ``:`` and ``,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from iamlint.errors import InputError
 from iamlint.findings import Finding, Severity
 from iamlint.report import Report
 from iamlint.workspace import relative_path, repository_root
@@ -50,6 +52,21 @@ def annotation(finding: Finding, root: Path) -> str:
     return f"::{command} {listed}::{escape_data(message)}"
 
 
+def error_annotation(error: InputError, root: Path) -> str:
+    """An input, configuration or API error that ended the run, on its file and line where known."""
+    properties: list[tuple[str, str]] = []
+    message = error.message
+    if error.path and not error.path.startswith("<"):
+        properties.append(("file", relative_path(error.path, root)))
+        if error.line:
+            properties.append(("line", str(error.line)))
+    elif error.path:
+        message = str(error)
+    properties.append(("title", "iamlint error"))
+    listed = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
+    return f"::error {listed}::{escape_data(message)}"
+
+
 class GithubReporter:
     name = "github"
     description = "GitHub Actions annotations (::error file=...,line=...::message), one per finding"
@@ -60,3 +77,8 @@ class GithubReporter:
         findings = report.shown
         for finding in findings:
             stream.write(annotation(finding, root) + "\n")
+
+    def render_errors(self, errors: Sequence[InputError], stream: TextIO) -> None:
+        root = repository_root()
+        for error in errors:
+            stream.write(error_annotation(error, root) + "\n")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TextIO
 
+from iamlint.errors import InputError
 from iamlint.findings import Finding
 from iamlint.report import Report
 
@@ -76,14 +78,31 @@ def junit_tree(report: Report) -> ET.Element:
     return root
 
 
+def error_tree(errors: Sequence[InputError]) -> ET.Element:
+    """A run that failed: one testcase ``iamlint`` in error, one ``<error>`` per input or API error."""
+    root = ET.Element("testsuites", name="iamlint", tests="1", failures="0", errors="1")
+    suite = ET.SubElement(root, "testsuite", name="iamlint", tests="1", failures="0", errors="1", skipped="0")
+    case = ET.SubElement(suite, "testcase", classname="iamlint", name="iamlint run")
+    for error in errors:
+        element = ET.SubElement(case, "error", message=_xml(str(error)), type="input")
+        element.text = _xml(str(error))
+    return root
+
+
+def _write_xml(tree: ET.Element, stream: TextIO) -> None:
+    ET.indent(tree)
+    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    stream.write(ET.tostring(tree, encoding="unicode"))
+    stream.write("\n")
+
+
 class JunitReporter:
     name = "junit"
     description = "JUnit XML: one testcase per rule, one failure per finding (GitLab, Jenkins, Cloud Build)"
     for_terminal = False
 
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
-        tree = junit_tree(report)
-        ET.indent(tree)
-        stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        stream.write(ET.tostring(tree, encoding="unicode"))
-        stream.write("\n")
+        _write_xml(junit_tree(report), stream)
+
+    def render_errors(self, errors: Sequence[InputError], stream: TextIO) -> None:
+        _write_xml(error_tree(errors), stream)

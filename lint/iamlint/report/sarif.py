@@ -8,6 +8,7 @@ critical/high/medium/low labels: >= 9.0, 7.0-8.9, 4.0-6.9, 0.1-3.9) is 9.5, 8.0,
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import cache
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path
@@ -16,6 +17,7 @@ from urllib.parse import quote
 
 from iamlint import __version__
 from iamlint.docs import rule_anchor
+from iamlint.errors import InputError
 from iamlint.findings import Finding, Severity
 from iamlint.report import Report
 from iamlint.rule import Rule
@@ -26,6 +28,8 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "iamlint/v1"
 DEFAULT_HOMEPAGE = "https://github.com/iamlint/iamlint"
+# The notification descriptor of an input, configuration or API error that ended the run.
+ERROR_DESCRIPTOR = "iamlint/error"
 
 LEVELS = {
     Severity.CRITICAL: "error",
@@ -133,6 +137,59 @@ def _result(finding: Finding, rule_index: int, root: Path, fingerprint: StableFi
     return result
 
 
+def _tool(descriptors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "driver": {
+            "name": "iamlint",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "informationUri": homepage(),
+            "rules": descriptors,
+        }
+    }
+
+
+def _uri_base(root: Path) -> dict[str, Any]:
+    return {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}}
+
+
+def _notification(error: InputError, root: Path) -> dict[str, Any]:
+    notification: dict[str, Any] = {
+        "level": "error",
+        "message": {"text": error.message},
+        "descriptor": {"id": ERROR_DESCRIPTOR},
+    }
+    if error.path and not error.path.startswith("<"):
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": quote(relative_path(error.path, root)), "uriBaseId": SRCROOT}
+        }
+        if error.line:
+            physical["region"] = {"startLine": error.line}
+        notification["locations"] = [{"physicalLocation": physical}]
+    elif error.path:
+        notification["message"] = {"text": str(error)}
+    return notification
+
+
+def error_document(errors: Sequence[InputError], root: Path | None = None) -> dict[str, Any]:
+    """A run that failed: no results, ``executionSuccessful: false`` and each error as a tool execution
+    notification, so that code scanning shows the run as failed rather than as clean."""
+    root = root or repository_root()
+    run: dict[str, Any] = {
+        "tool": _tool([]),
+        "originalUriBaseIds": _uri_base(root),
+        "invocations": [
+            {
+                "executionSuccessful": False,
+                "toolExecutionNotifications": [_notification(error, root) for error in errors],
+            }
+        ],
+        "results": [],
+        "columnKind": "unicodeCodePoints",
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
 def sarif_document(report: Report, root: Path | None = None) -> dict[str, Any]:
     root = root or repository_root()
     fingerprint = StableFingerprints(root)
@@ -144,16 +201,8 @@ def sarif_document(report: Report, root: Path | None = None) -> dict[str, Any]:
             index[finding.rule] = len(descriptors)
             descriptors.append(_fallback_descriptor(finding))
     run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "iamlint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": homepage(),
-                "rules": descriptors,
-            }
-        },
-        "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri().rstrip("/") + "/"}},
+        "tool": _tool(descriptors),
+        "originalUriBaseIds": _uri_base(root),
         "results": [_result(finding, index[finding.rule], root, fingerprint) for finding in findings],
         "columnKind": "unicodeCodePoints",
         "properties": {"summary": report.summary()},
@@ -168,4 +217,8 @@ class SarifReporter:
 
     def render(self, report: Report, stream: TextIO, *, color: bool) -> None:
         json.dump(sarif_document(report), stream, indent=2)
+        stream.write("\n")
+
+    def render_errors(self, errors: Sequence[InputError], stream: TextIO) -> None:
+        json.dump(error_document(errors), stream, indent=2)
         stream.write("\n")
