@@ -69,13 +69,14 @@ class FakeAssetService:
         self.page_size = 4
         self.requests: list[Any] = []
         self.fail_with: tuple[grpc.StatusCode, str] | None = None
+        self.fail_from = 0  # fail_with answers this many requests well first (a scan that fails midway)
         self.unavailable_times = 0
 
     def _maybe_fail(self, context: grpc.ServicerContext) -> None:
         if self.unavailable_times:
             self.unavailable_times -= 1
             context.abort(grpc.StatusCode.UNAVAILABLE, "the service is currently unavailable")
-        if self.fail_with:
+        if self.fail_with and len(self.requests) > self.fail_from:
             context.abort(*self.fail_with)
 
     def _page(self, items: list[Any], token: str, size: int) -> tuple[list[Any], str]:
@@ -352,3 +353,112 @@ def test_progress_only_on_a_terminal_outside_ci_and_pre_commit(monkeypatch: pyte
     monkeypatch.delenv("CI")
     monkeypatch.setenv("PRE_COMMIT", "1")
     assert not cai_live._show_progress()
+
+
+# --- nothing half-written, everything checked first ------------------------------------------------------
+
+PREVIOUS_EXPORT = '{"name": "//cloudresourcemanager.googleapis.com/projects/from-the-last-good-scan"}\n'
+
+
+@pytest.mark.parametrize("fail_from", [0, 2], ids=["at-once", "midway"])
+def test_a_failed_scan_leaves_the_previous_saved_export(
+    server: tuple[FakeAssetService, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], fail_from: int
+) -> None:
+    service, endpoint = server
+    saved = tmp_path / "scan.ndjson"
+    saved.write_text(PREVIOUS_EXPORT)
+    service.fail_with = (grpc.StatusCode.PERMISSION_DENIED, "denied")
+    service.fail_from = fail_from
+    assert main(["scan", "--scope", SCOPE, "--endpoint", endpoint, "--save", str(saved)]) == 2
+    assert "roles/cloudasset.viewer" in capsys.readouterr().err
+    assert len(service.requests) == fail_from + 1
+    # Neither emptied nor a partial export that a later `iamlint check` would lint as complete.
+    assert saved.read_text() == PREVIOUS_EXPORT
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scan.ndjson"]
+
+
+def test_a_complete_scan_replaces_the_saved_export(
+    server: tuple[FakeAssetService, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, endpoint = server
+    saved = tmp_path / "scan.ndjson"
+    saved.write_text(PREVIOUS_EXPORT)
+    assert main(["scan", "--scope", SCOPE, "--endpoint", endpoint, "--save", str(saved), "-q"]) == 1
+    assert len(saved.read_text().splitlines()) == 20
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--save", "{tmp}/no/such/dir/scan.ndjson"], "cannot write --save"),
+        (["--save", "{tmp}"], "it is a directory"),
+        (["-o", "{tmp}/missing/findings.json", "--format", "json"], "cannot write --output"),
+        (["--format", "sarif", "-o", "{tmp}/x.sarif", "--format", "nope"], "unknown --format 'nope'"),
+        (["--page-size", "0"], "expected a number greater than 0"),
+        (["--page-size", "-5"], "expected a number greater than 0"),
+        (["--endpoint", "https://cloudasset.googleapis.com"], "no scheme other than http://"),
+        (["--endpoint", "127.0.0.1:port"], "the port is not a number"),
+        (["--read-time", "yesterday"], "RFC 3339"),
+        (["--baseline", "{tmp}/missing-baseline.json"], "baseline file not found"),
+        (["--save", "{tmp}/same.json", "-o", "{tmp}/same.json"], "give the export a file of its own"),
+    ],
+)
+def test_every_option_and_output_is_checked_before_the_first_call(
+    server: tuple[FakeAssetService, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    expected: str,
+) -> None:
+    service, endpoint = server
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(ENDPOINT_ENV, endpoint)
+    args = [argument.replace("{tmp}", str(tmp_path)) for argument in arguments]
+    try:
+        code = main(["scan", "--scope", SCOPE, *args])
+    except SystemExit as error:  # argparse refuses a bad value by exiting, with the scan's usage
+        code = int(error.code or 0)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+    assert service.requests == []
+
+
+def test_a_malformed_endpoint_from_the_environment_is_refused_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(ENDPOINT_ENV, "127.0.0.1:8080/v1")
+    assert main(["scan", "--scope", SCOPE]) == 2
+    assert "--endpoint '127.0.0.1:8080/v1': expected HOST[:PORT]" in capsys.readouterr().err
+
+
+def test_retries_are_shown_while_the_api_is_retrying(
+    server: tuple[FakeAssetService, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service, endpoint = server
+    service.unavailable_times = 2
+    code = main(["scan", "--scope", SCOPE, "--endpoint", endpoint, "-o", str(tmp_path / "out.txt")])
+    assert code == 1
+    err = capsys.readouterr().err
+    # Not a terminal (pytest captures stderr): one notice per retry instead of the progress bar.
+    assert err.count("the Cloud Asset API did not answer list_assets (RESOURCE)") == 2
+    assert "retrying (attempt 2)" in err
+    assert "retrying (attempt 3)" in err
+    assert main(["scan", "--scope", SCOPE, "--endpoint", endpoint, "-q", "-o", str(tmp_path / "o")]) == 1
+    assert "retrying" not in capsys.readouterr().err
+
+
+def test_on_a_terminal_the_progress_bar_says_it_is_retrying(
+    server: tuple[FakeAssetService, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from iamlint.loaders import cai_live
+
+    service, endpoint = server
+    service.unavailable_times = 1
+    monkeypatch.setattr(cai_live, "_show_progress", lambda: True)
+    assert len(list(read_assets(ScanOptions(scope=SCOPE, endpoint=endpoint)))) == 20
+    err = capsys.readouterr().err
+    assert "reading assets: the Cloud Asset API did not answer list_assets (RESOURCE)" in err
+    assert "iamlint: notice" not in err

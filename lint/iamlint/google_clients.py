@@ -9,8 +9,35 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from typing import Any
 from urllib.parse import urlsplit
+
+from iamlint.errors import UsageError
+
+# A DNS name or an IPv4 address, or an IPv6 address in brackets.
+_HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$")
+
+
+def check_endpoint(endpoint: str) -> str:
+    """``endpoint`` as ``--endpoint`` takes it (HOST, HOST:PORT or http://HOST:PORT), else a UsageError."""
+    expected = (
+        f"--endpoint {endpoint!r}: expected HOST[:PORT] (e.g. private.googleapis.com:443) or http://HOST:PORT"
+    )
+    target = endpoint.removeprefix("http://").rstrip("/")
+    if "://" in target:
+        raise UsageError(f"{expected}; a gRPC endpoint has no scheme other than http:// (plaintext)")
+    try:
+        parts = urlsplit("//" + target)
+        port = parts.port
+    except ValueError:
+        raise UsageError(f"{expected}; the port is not a number from 1 to 65535") from None
+    host = target.rsplit(":", 1)[0] if port is not None or target.endswith(":") else target
+    if parts.path or parts.query or parts.fragment or "@" in target or not _HOST.match(host):
+        raise UsageError(expected)
+    if target.endswith(":") or port == 0:
+        raise UsageError(f"{expected}; the port is not a number from 1 to 65535")
+    return endpoint
 
 
 def insecure_endpoint(endpoint: str) -> tuple[str, bool]:

@@ -21,11 +21,12 @@ def collect_scan(
     *,
     save: str | None = None,
     stats: ScanStats | None = None,
+    quiet: bool = False,
 ) -> Collected:
     """Read the scope's assets live and index them; API errors raise ScanError (exit 2 in the CLI)."""
     builder = InventoryBuilder()
     with bulk_allocation():
-        documents = scan_documents(options, save=save, stats=stats)
+        documents = scan_documents(options, save=save, stats=stats, quiet=quiet)
         builder.add_all(load_documents(documents, plugins.loaders, LoadContext()))
         inventory = builder.build(settings_from(config))
     return Collected(inventory, files=0, errors=[], unbound_policies=builder.unbound_policy_paths)

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 
+from iamlint.atomic import check_writable
 from iamlint.cli.common import (
     Commands,
     add_input_options,
     add_output_options,
     add_selection_options,
     add_suppression_options,
+    check_suppression_files,
     csv,
+    errors_reported,
     plugins_for,
+    positive_int,
     report_result,
+    report_targets,
 )
 from iamlint.config import load_config
+from iamlint.errors import UsageError
 from iamlint.pipeline import lint
 
 EPILOG = """\
@@ -55,7 +62,9 @@ def add_parser(commands: Commands) -> None:
     scan.add_argument(
         "--read-time", metavar="TIME", help="read the assets as of this RFC 3339 time (within 35 days)"
     )
-    scan.add_argument("--page-size", type=int, metavar="N", help="assets per API page (the API caps it)")
+    scan.add_argument(
+        "--page-size", type=positive_int, metavar="N", help="assets per API page (the API caps it)"
+    )
     scan.add_argument(
         "--policies",
         choices=["list", "search"],
@@ -84,19 +93,28 @@ def add_parser(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the Google client libraries take a while to import and `check` never needs them.
-    from iamlint.loaders.cai_live import ScanOptions, check_scope, parse_read_time
+    from iamlint.loaders.cai_live import ENDPOINT_ENV, ScanOptions, check_options, parse_read_time
     from iamlint.scan import collect_scan
 
+    # Everything is checked before the first asset is read: a scan of an organisation takes minutes.
     options = ScanOptions(
-        scope=check_scope(args.scope),
+        scope=args.scope,
         asset_types=csv(args.asset_types),
         read_time=parse_read_time(args.read_time) if args.read_time else None,
         page_size=args.page_size,
-        endpoint=args.endpoint,
+        endpoint=args.endpoint or os.environ.get(ENDPOINT_ENV) or None,
         policies=args.policies,
     )
+    check_options(options)
     config = load_config(args.config)
     plugins = plugins_for(config, args=args)
-    collected = collect_scan(options, config, plugins, save=args.save)
-    result = lint(collected, config, plugins, csv(args.select), csv(args.ignore))
-    return report_result(args, config, plugins, result)
+    targets = report_targets(plugins, args.format or ["text"], args.output or [])
+    if args.save:
+        if args.save in (args.output or []):
+            raise UsageError(f"--save {args.save} is also an --output: give the export a file of its own")
+        check_writable(args.save, "--save")
+    check_suppression_files(args, config)
+    with errors_reported(targets):
+        collected = collect_scan(options, config, plugins, save=args.save, quiet=args.quiet)
+        result = lint(collected, config, plugins, csv(args.select), csv(args.ignore))
+        return report_result(args, config, result, targets)

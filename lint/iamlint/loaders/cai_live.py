@@ -4,8 +4,8 @@ The real ``google-cloud-asset`` client (``AssetServiceClient``) lists the resour
 (``list_assets``, content type RESOURCE) and every IAM policy under the scope (``list_assets`` with
 IAM_POLICY, or ``search_all_iam_policies``), following pages. Credentials are Application Default
 Credentials, as for any Google client: on Cloud Run or in CI with workload identity federation no key file
-is needed. Transient errors (UNAVAILABLE, DEADLINE_EXCEEDED) are retried with backoff by the client's own
-retry settings.
+is needed. Transient errors (UNAVAILABLE, DEADLINE_EXCEEDED) are retried with backoff by the client, with
+the API's own retry settings, and each retry is shown (progress on a terminal, else a notice).
 
 Each message is turned into the dict an export file holds (``gcloud asset export`` NDJSON for assets, the
 ``search-all-iam-policies`` JSON for search results), so the file loader's mapping reads both, and
@@ -21,9 +21,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import Any
 
 from iamlint import google_clients
+from iamlint.atomic import atomic_writer
 from iamlint.errors import IamlintError
 from iamlint.loaders.cai import MODELLED_TYPES
 from iamlint.loaders.documents import Document
@@ -55,6 +56,17 @@ class ScanOptions:
 class ScanStats:
     assets: int = 0
     pages: int = 0
+
+
+def check_options(options: ScanOptions) -> None:
+    """Everything about the request that can be wrong, refused before the first call."""
+    check_scope(options.scope)
+    if options.policies not in POLICY_SOURCES:
+        raise ScanError(f"policies from {options.policies!r}: expected one of {', '.join(POLICY_SOURCES)}")
+    if options.page_size is not None and options.page_size <= 0:
+        raise ScanError(f"--page-size {options.page_size}: expected a number of assets greater than 0")
+    if options.endpoint is not None:
+        google_clients.check_endpoint(options.endpoint)
 
 
 def check_scope(scope: str) -> str:
@@ -144,40 +156,77 @@ def _show_progress() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI") and not os.environ.get("PRE_COMMIT")
 
 
-class _Progress:
-    """Assets read, pages and rate on stderr, only on a terminal outside CI and pre-commit."""
+READING = "reading assets"
 
-    def __init__(self, stats: ScanStats) -> None:
+
+class _Progress:
+    """Assets read, pages and rate on stderr, only on a terminal outside CI and pre-commit. A retry is
+    shown there too, and elsewhere as a notice line (unless ``quiet``): a scan that waits on the API
+    must not look hung."""
+
+    def __init__(self, stats: ScanStats, quiet: bool = False) -> None:
         from tqdm import tqdm
 
         self.stats = stats
+        self.quiet = quiet
+        self.retries = 0
         self.bar = tqdm(
-            unit=" assets", file=sys.stderr, disable=not _show_progress(), desc="reading assets", leave=False
+            unit=" assets", file=sys.stderr, disable=not _show_progress(), desc=READING, leave=False
         )
 
     def page(self, count: int) -> None:
         self.stats.pages += 1
         self.stats.assets += count
+        if self.retries:
+            self.retries = 0
+            self.bar.set_description(READING, refresh=False)
         self.bar.update(count)
         self.bar.set_postfix(pages=self.stats.pages, refresh=False)
+
+    def retrying(self, call: str, error: Exception) -> None:
+        """Called by the client's retry before it waits to try ``call`` again."""
+        self.retries += 1
+        reason = getattr(error, "message", None) or type(error).__name__
+        text = f"the Cloud Asset API did not answer {call} ({reason}); retrying (attempt {self.retries + 1})"
+        if not self.bar.disable:
+            self.bar.set_description(f"{READING}: {text}")
+        elif not self.quiet:
+            print(f"iamlint: notice: {text}", file=sys.stderr)
 
     def close(self) -> None:
         self.bar.close()
 
 
+def _retry(progress: _Progress, call: str) -> Any:
+    """The Cloud Asset API's own retry settings for listing (its service config: UNAVAILABLE and
+    DEADLINE_EXCEEDED, 0.1 s growing 1.3-fold to 60 s, for 60 s), with the retries shown."""
+    from google.api_core import exceptions, retry
+
+    return retry.Retry(
+        initial=0.1,
+        maximum=60.0,
+        multiplier=1.3,
+        predicate=retry.if_exception_type(exceptions.DeadlineExceeded, exceptions.ServiceUnavailable),
+        timeout=60.0,
+        on_error=lambda error: progress.retrying(call, error),
+    )
+
+
 def read_assets(
-    options: ScanOptions, client: Any | None = None, stats: ScanStats | None = None
+    options: ScanOptions,
+    client: Any | None = None,
+    stats: ScanStats | None = None,
+    *,
+    quiet: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Export-shaped dicts of every asset under the scope: modelled resources first, then policies."""
     from google.api_core import exceptions
     from google.cloud.asset_v1 import ContentType, ListAssetsRequest, SearchAllIamPoliciesRequest
 
-    check_scope(options.scope)
-    if options.policies not in POLICY_SOURCES:
-        raise ScanError(f"policies from {options.policies!r}: expected one of {', '.join(POLICY_SOURCES)}")
+    check_options(options)
     client = client or make_client(options.endpoint)
     stats = stats or ScanStats()
-    progress = _Progress(stats)
+    progress = _Progress(stats, quiet)
     resource_types = list(options.asset_types) or list(MODELLED_TYPES)
     calls: list[tuple[str, Any]] = [
         (
@@ -208,13 +257,14 @@ def read_assets(
     try:
         for call, request in calls:
             try:
+                retry = _retry(progress, call)
                 if isinstance(request, ListAssetsRequest):
-                    for page in client.list_assets(request=request).pages:
+                    for page in client.list_assets(request=request, retry=retry).pages:
                         progress.page(len(page.assets))
                         for asset in page.assets:
                             yield asset_to_dict(asset)
                 else:
-                    for page in client.search_all_iam_policies(request=request).pages:
+                    for page in client.search_all_iam_policies(request=request, retry=retry).pages:
                         progress.page(len(page.results))
                         for result in page.results:
                             yield search_result_to_dict(result)
@@ -236,25 +286,21 @@ def scan_documents(
     save: str | None = None,
     client: Any | None = None,
     stats: ScanStats | None = None,
+    quiet: bool = False,
 ) -> Iterator[Document]:
     """The scan as documents for the loaders. With ``save``, each is also written as one NDJSON line and
     its location is that file and line, so findings point into the saved export."""
-    handle: IO[str] | None = None
-    if save:
-        try:
-            handle = open(save, "w", encoding="utf-8")  # noqa: SIM115 - closed in finally; streamed
-        except OSError as error:
-            raise ScanError(f"--save {save}: cannot write: {error.strerror}") from None
-    try:
-        for number, data in enumerate(read_assets(options, client, stats), start=1):
-            if handle is not None:
-                handle.write(json.dumps(data, separators=(",", ":")) + "\n")
-                yield Document(save or "", data, number, "ndjson")
-            else:
-                yield Document("", data, None, "ndjson")
-    finally:
-        if handle is not None:
-            handle.close()
+    assets = read_assets(options, client, stats, quiet=quiet)
+    if not save:
+        for data in assets:
+            yield Document("", data, None, "ndjson")
+        return
+    # The export takes the place of an earlier one only once the scan is complete: a failed or
+    # interrupted scan leaves the previous file, never a partial one that would be linted as whole.
+    with atomic_writer(save) as handle:
+        for number, data in enumerate(assets, start=1):
+            handle.write(json.dumps(data, separators=(",", ":")) + "\n")
+            yield Document(save, data, number, "ndjson")
 
 
 def parse_read_time(text: str) -> datetime:
