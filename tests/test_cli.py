@@ -201,7 +201,7 @@ def test_missing_path_and_unknown_rule_and_format(project: Path, capsys: pytest.
     assert main(["check", "nowhere"]) == 2
     assert "nowhere: no such file or directory" in capsys.readouterr().err
     assert main(["check", "--select", "XYZ999", "iam"]) == 2
-    assert "unknown rule selector 'XYZ999'" in capsys.readouterr().err
+    assert "--select: unknown rule 'XYZ999'" in capsys.readouterr().err
     assert main(["check", "--format", "yaml", "iam"]) == 2
     assert "unknown --format 'yaml'" in capsys.readouterr().err
 

@@ -96,7 +96,7 @@ def test_a_local_plugin_is_disabled_by_the_name_rules_shows(
     assert "TEAM001" not in capsys.readouterr().out
     # With the pack off, selecting its prefix is a clear error rather than a silent pass.
     assert main(["check", "--select", "TEAM", "--disable-plugin", "ci/iam_rules.py"]) == 2
-    assert "unknown rule selector 'TEAM'" in capsys.readouterr().err
+    assert "--select: unknown rule 'TEAM'" in capsys.readouterr().err
     assert main(["explain", "TEAM001", "--disable-plugin", "iam_rules"]) == 2
 
 

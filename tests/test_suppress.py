@@ -302,3 +302,25 @@ def test_renewed_waiver_wins_over_the_expired_one(tmp_path: Path) -> None:
     assert result.expired == []  # nothing came back
     (unused,) = result.unused  # the old entry does nothing any more
     assert "first window" in unused
+
+
+def test_a_waiver_for_a_rule_that_did_not_run_is_not_unused(
+    ci_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(
+        ci_project,
+        "ignore:\n- {rule: SP001, reason: migration}\n- {rule: SA001, reason: all shared}\n",
+    )
+    (ci_project / "iam" / "db.yaml").write_text(
+        "bindings:\n- members:\n  # iamlint: ignore[IAM002] reviewed\n  - user:dba@acme.example\n"
+        "  role: roles/spanner.databaseReader\netag: x\nversion: 1\n"
+    )
+    # The config selects SA001 and SP001; with SA001 ignored, its waiver and the comment about IAM002
+    # (which is off by default) have nothing to match in this run.
+    assert main(["check", "--ignore", "SA001", "--strict-suppressions", "."]) == 0
+    assert "unused" not in capsys.readouterr().out
+    # When their rules run and they match nothing, they are unused.
+    assert main(["check", "--select", "IAM002", "--strict-suppressions", "."]) == 1
+    out = capsys.readouterr().out
+    assert "unused suppression: inline comment at iam/db.yaml:3: ignore[IAM002]" in out
+    assert "config ignore SA001" not in out  # it waives the two SA001 findings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import os
@@ -48,6 +49,8 @@ class Config:
     constraints: Sequence[Mapping[str, Any]] = ()
     baseline: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # How the file was chosen, for --show-config ("named by --config", "the nearest config above ...").
+    found_by: str = ""
 
     def relative(self, path: str) -> str:
         """``path`` (as displayed, relative to the working directory) relative to the config's root."""
@@ -167,16 +170,44 @@ def discover(start: Path | None = None) -> Path | None:
     return None
 
 
+def _nearest_to(path: str) -> Path | None:
+    """The nearest config at or above a linted path (for a file, above its directory)."""
+    candidate = Path(path)
+    return discover(candidate if candidate.is_dir() else candidate.parent)
+
+
 def load_config(explicit: str | None = None, start: Path | None = None, paths: Sequence[str] = ()) -> Config:
-    """The explicit config, else the nearest one above the first path linted, else above ``start``/cwd."""
+    """The one config of a run (docs/reliability.md, "Which configuration applies").
+
+    ``--config`` if given. Otherwise each path linted gets the nearest config at or above it, or, where
+    there is none, the nearest above the current directory (``start``); every path must get the same one,
+    so the order of the paths never matters. With no paths, the config above the current directory.
+    """
     if explicit:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(explicit, None, "config file not found")
-        return read_config(path)
-    found = None
-    if paths:
-        first = Path(paths[0])
-        found = discover(first if first.is_dir() else first.parent)
-    found = found or discover(start)
-    return read_config(found) if found else Config(root=(start or Path.cwd()).resolve())
+        return dataclasses.replace(read_config(path), found_by="named by --config")
+    fallback = discover(start)
+    found_by = "the nearest config above the current directory"
+    chosen: dict[Path | None, str] = {}
+    for linted in sorted(paths):
+        own = _nearest_to(linted)
+        if own is not None and own not in chosen:
+            found_by = f"the nearest config above {linted}"
+        chosen.setdefault(own or fallback, linted)
+    if len(chosen) > 1:
+        listed = "; ".join(
+            f"{os.path.relpath(found) if found else 'none (defaults)'} for {linted}"
+            for found, linted in sorted(chosen.items(), key=lambda item: str(item[0] or ""))
+        )
+        raise ConfigError(
+            None,
+            None,
+            f"the paths have different configs ({listed}): lint them in separate runs, or name one "
+            "with --config",
+        )
+    found = next(iter(chosen)) if chosen else fallback
+    if found is None:
+        return Config(root=(start or Path.cwd()).resolve(), found_by="none found: defaults")
+    return dataclasses.replace(read_config(found), found_by=found_by)

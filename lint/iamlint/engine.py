@@ -10,10 +10,11 @@ import jsonschema
 from iamlint.errors import ConfigError
 from iamlint.findings import Finding
 from iamlint.inventory import Inventory
+from iamlint.loaders.documents import line_of
 from iamlint.rule import Rule
 
 
-def _matches(rule: Rule, selector: str) -> bool:
+def matches_selector(rule: Rule, selector: str) -> bool:
     """A selector is ALL, a rule id, a rule name, or an id prefix such as ``SP`` or ``SA00``."""
     key = selector.strip()
     return (
@@ -27,35 +28,64 @@ def _matches(rule: Rule, selector: str) -> bool:
 def select_rules(rules: Sequence[Rule], select: Sequence[str] = (), ignore: Sequence[str] = ()) -> list[Rule]:
     """Default-enabled rules, or the ``select``ed ones (which may enable default-off rules), less ``ignore``."""
     for selector in [*select, *ignore]:
-        if not any(_matches(rule, selector) for rule in rules):
+        if not any(matches_selector(rule, selector) for rule in rules):
             raise ConfigError(None, None, f"unknown rule selector {selector!r} (see `iamlint rules`)")
     chosen = (
-        [r for r in rules if any(_matches(r, s) for s in select)]
+        [r for r in rules if any(matches_selector(r, s) for s in select)]
         if select
         else [r for r in rules if r.default_enabled]
     )
-    return [rule for rule in chosen if not any(_matches(rule, selector) for selector in ignore)]
+    return [rule for rule in chosen if not any(matches_selector(rule, selector) for selector in ignore)]
 
 
-def resolve_options(rule: Rule, configured: Mapping[str, Any] | None, where: str = "rules") -> dict[str, Any]:
-    """The rule's defaults overlaid with the configured options, validated against the rule's schema."""
+def _line_of_error(configured: Mapping[str, Any] | None, error: jsonschema.ValidationError) -> int | None:
+    """The line of the option an error is about, as far down the configured options as it can be found."""
+    node: Any = configured
+    line = line_of(node)
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        # The error is about the mapping; the line worth showing is the first key the schema does not know.
+        known = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
+        path += [next((key for key in error.instance if key not in known), None)]
+    for key in path:
+        try:
+            child = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+        line = line_of(node, key) or line
+        node = child
+    return line
+
+
+def resolve_options(
+    rule: Rule,
+    configured: Mapping[str, Any] | None,
+    where: str = "rules",
+    source: str | None = None,
+    line: int | None = None,
+) -> dict[str, Any]:
+    """The rule's defaults overlaid with the configured options, validated against the rule's schema.
+    An invalid option is a ConfigError at ``source`` and the line of the offending key (else ``line``)."""
     options = {**rule.default_options(), **(configured or {})}
     validator = jsonschema.Draft202012Validator(rule.options_schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(options))
     if error is not None:
         key_path = ".".join([where, rule.id, *map(str, error.absolute_path)])
-        raise ConfigError(None, None, f"{key_path}: {error.message}")
+        raise ConfigError(source, _line_of_error(configured, error) or line, f"{key_path}: {error.message}")
     return options
 
 
 def rule_options(
-    rules: Iterable[Rule], configured: Mapping[str, Mapping[str, Any]]
+    rules: Iterable[Rule], configured: Mapping[str, Mapping[str, Any]], source: str | None = None
 ) -> dict[str, dict[str, Any]]:
-    by_key = {key.upper(): value for key, value in configured.items()}
+    """Each rule's options; ``configured`` is the config's ``rules:`` (keyed by id or name) and ``source``
+    the config file, for errors."""
+    by_key = {key.upper(): key for key in configured}
     resolved = {}
     for rule in rules:
-        raw = by_key.get(rule.id.upper(), configured.get(rule.name))
-        resolved[rule.id] = resolve_options(rule, raw)
+        key = by_key.get(rule.id.upper(), rule.name)
+        raw = configured.get(key)
+        resolved[rule.id] = resolve_options(rule, raw, source=source, line=line_of(configured, key))
     return resolved
 
 

@@ -119,7 +119,7 @@ def lint(
     rules = select_rules(
         with_constraints(plugins.rules, config), [*config.select, *select], [*config.ignore_rules, *ignore]
     )
-    options = rule_options(rules, config.rules)
+    options = rule_options(rules, config.raw.get("rules") or {}, config.source)
     # Rules build shared indexes (every grant of an org export) that live until the run ends.
     with bulk_allocation():
         findings = run_rules(collected.inventory, rules, options)
@@ -140,7 +140,9 @@ def is_unchanged(finding: Finding) -> bool:
 
 def filter_findings(result: LintResult, config: Config, options: SuppressOptions | None = None) -> Filtered:
     """The filters step: inline comments, config waivers and the baseline decide what is reported."""
-    return apply_suppressions(result.findings, config, options or SuppressOptions(), result.collected.paths)
+    return apply_suppressions(
+        result.findings, config, options or SuppressOptions(), result.collected.paths, result.rules
+    )
 
 
 def build_report(result: LintResult, fail_on: Severity, filtered: Filtered | None = None) -> Report:

@@ -66,7 +66,7 @@ def local_plugin_name(path: Path) -> str:
         return path.as_posix()
 
 
-def _names_local_plugin(path: Path, entry: str) -> bool:
+def names_local_plugin(path: Path, entry: str) -> bool:
     """``--disable-plugin`` names a file as the config does (ci/iam_rules.py), by its full path or stem."""
     wanted = entry.removeprefix("./")
     posix = path.resolve().as_posix()
@@ -95,7 +95,7 @@ def load_plugins(local_plugins: Sequence[Path] = (), disabled: Sequence[str] = (
         if not path.is_file():
             raise ConfigError(str(path), None, "plugins: no such file")
         name = local_plugin_name(path)
-        if not any(_names_local_plugin(path, entry) for entry in disabled):
+        if not any(names_local_plugin(path, entry) for entry in disabled):
             manager.register(_local_module(path), name=name)
             packs[name] = name
     return Plugins(

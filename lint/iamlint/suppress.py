@@ -24,6 +24,7 @@ from iamlint.errors import ConfigError, InputError
 from iamlint.findings import Finding
 from iamlint.loaders.documents import line_of
 from iamlint.model import replace
+from iamlint.rule import Rule
 from iamlint.workspace import StableFingerprints, rebased
 
 BASELINE_VERSION = 1
@@ -335,11 +336,25 @@ def baseline_path(config: Config, options: SuppressOptions) -> str | None:
     return str(config.resolve(config.baseline)) if config.baseline else None
 
 
+def _did_not_run(selector: str, ran: Sequence[Rule] | None) -> bool:
+    """Whether a suppression names a rule that was not run (deselected, ignored, its pack disabled): it
+    has nothing to match in this run, which says nothing about whether it is still needed."""
+    if ran is None:
+        return False
+    wanted = selector.strip()
+    return not any(wanted.upper() == rule.id.upper() or wanted == rule.name for rule in ran)
+
+
 def apply_suppressions(
-    findings: Sequence[Finding], config: Config, options: SuppressOptions, inputs: Sequence[str] = ()
+    findings: Sequence[Finding],
+    config: Config,
+    options: SuppressOptions,
+    inputs: Sequence[str] = (),
+    ran: Sequence[Rule] | None = None,
 ) -> Filtered:
     """Split ``findings`` into reported and suppressed. ``inputs`` (the files linted) are searched for
-    inline comments that silence nothing only when unused suppressions are asked for."""
+    inline comments that silence nothing only when unused suppressions are asked for; a suppression of a
+    rule not among ``ran`` (the rules that ran, when given) is never called unused."""
     today = options.today or datetime.now(UTC).date()
     waivers = waivers_from(config)
     used: set[int] = set()
@@ -390,7 +405,7 @@ def apply_suppressions(
             result.expired.append(
                 f"waiver expired on {waiver.expires}, its findings are reported again: {waiver.describe()}"
             )
-        elif index not in used:
+        elif index not in used and not _did_not_run(waiver.rule, ran):
             result.unused.append(f"config {waiver.describe()}")
     if options.show_unused or options.strict:
         for path in inputs:
@@ -399,7 +414,7 @@ def apply_suppressions(
         key = (comment.path, comment.line)
         if key in invalid_inline or (not comment.reason and key not in used_inline):
             result.invalid.append(f"inline comment at {comment.where} has no reason and suppresses nothing")
-        elif key not in used_inline:
+        elif key not in used_inline and not any(_did_not_run(rule, ran) for rule in comment.rules):
             result.unused.append(f"inline comment at {comment.where}: ignore[{','.join(comment.rules)}]")
     result.notes.extend(result.expired)
     result.notes.extend(result.invalid)

@@ -18,6 +18,7 @@ from iamlint.errors import IamlintError, InputError, InputErrors, UsageError
 from iamlint.findings import Severity
 from iamlint.pipeline import LintResult, build_report, collect, filter_findings, lint, load_context
 from iamlint.plugins import Plugins, load_plugins
+from iamlint.references import check_plugin_references, check_rule_references
 from iamlint.report import ErrorReporter, Report, Reporter
 from iamlint.report.text import TextReporter
 from iamlint.suppress import SuppressOptions, baseline_path, read_baseline
@@ -178,6 +179,7 @@ def plugins_for(
 ) -> Plugins:
     """The config's plugins less those disabled in the config, by ``disabled`` or by --disable-plugin."""
     disabled = [*disabled, *csv(getattr(args, "disable_plugin", None))]
+    check_plugin_references(config, disabled)
     return load_plugins(
         [config.resolve(path) for path in config.plugins], [*config.disable_plugins, *disabled]
     )
@@ -187,6 +189,12 @@ def listed_plugins(config: Config, args: argparse.Namespace) -> Plugins:
     """For `rules` and `explain`: the plugins' rules and the config's constraints (lint() adds them too)."""
     plugins = plugins_for(config, args=args)
     return dataclasses.replace(plugins, rules=with_constraints(plugins.rules, config))
+
+
+def check_references(args: argparse.Namespace, config: Config, plugins: Plugins) -> None:
+    """Every rule the config and --select/--ignore name exists (before any input is read)."""
+    rules = with_constraints(plugins.rules, config)
+    check_rule_references(config, rules, csv(args.select), csv(args.ignore))
 
 
 def print_errors(errors: Sequence[InputError]) -> None:
@@ -284,6 +292,7 @@ def lint_paths(
 ) -> LintResult:
     """Load and lint; raises InputErrors naming every broken input."""
     plugins = plugins or plugins_for(config, args=args)
+    check_references(args, config, plugins)
     paths = list(paths) or config.default_paths() or ["."]
     changed_only = bool(getattr(args, "changed_only", False))
     collected = collect(

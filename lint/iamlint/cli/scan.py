@@ -12,6 +12,7 @@ from iamlint.cli.common import (
     add_output_options,
     add_selection_options,
     add_suppression_options,
+    check_references,
     check_suppression_files,
     csv,
     errors_reported,
@@ -115,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.save, "--save")
     check_suppression_files(args, config)
     with errors_reported(targets):
+        check_references(args, config, plugins)
         collected = collect_scan(options, config, plugins, save=args.save, quiet=args.quiet)
         result = lint(collected, config, plugins, csv(args.select), csv(args.ignore))
         return report_result(args, config, result, targets)
