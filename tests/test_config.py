@@ -99,3 +99,126 @@ def test_yaml_syntax_error_in_config(tmp_path: Path) -> None:
 def test_explicit_missing_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         load_config(str(tmp_path / "nope.yaml"))
+
+
+# --- which config applies: one rule, whatever the order of the paths ----------------------------------------
+
+POLICY = "bindings:\n- role: roles/spanner.admin\n  members: [user:alice@acme.example]\n"
+
+
+@pytest.fixture
+def two_projects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``a`` has a config that fails only on critical findings, ``b`` none; the cwd has one of its own."""
+    write(tmp_path / "a" / ".iamlint.yaml", "fail_on: critical\n")
+    write(tmp_path / "a" / "policy.yaml", POLICY)
+    write(tmp_path / "b" / "policy.yaml", POLICY)
+    write(tmp_path / "a" / "sub" / "policy.yaml", POLICY)
+    write(tmp_path / "here" / ".iamlint.yaml", "fail_on: high\n")
+    monkeypatch.chdir(tmp_path / "here")
+    return tmp_path
+
+
+def test_the_order_of_paths_does_not_change_the_config(
+    two_projects: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from iamlint.cli import main
+
+    a, b = str(two_projects / "a"), str(two_projects / "b")
+    results = []
+    for paths in ([a, b], [b, a]):
+        code = main(["check", *paths])
+        captured = capsys.readouterr()
+        results.append((code, captured.out, captured.err))
+    assert results[0] == results[1]
+    code, _, err = results[0]
+    # a gets its own config, b the current directory's: they differ, and that is said, not guessed.
+    assert code == 2
+    assert "the paths have different configs" in err
+    assert "a/.iamlint.yaml for " in err
+    assert ", .iamlint.yaml for " in err or "; .iamlint.yaml for " in err
+
+
+def test_paths_sharing_a_config_get_it_in_any_order(
+    two_projects: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, sub = two_projects / "a" / "policy.yaml", two_projects / "a" / "sub"
+    for paths in ([a, sub], [sub, a]):
+        config = load_config(paths=[str(p) for p in paths])
+        assert config.source is not None
+        assert config.source.endswith("a/.iamlint.yaml")
+        assert config.fail_on is Severity.CRITICAL
+    # A path without a config above it gets the current directory's; --config overrides all of this.
+    assert load_config(paths=[str(two_projects / "b")]).fail_on is Severity.HIGH
+    explicit = load_config(str(two_projects / "here" / ".iamlint.yaml"), paths=[str(a)])
+    assert explicit.fail_on is Severity.HIGH
+    assert explicit.found_by == "named by --config"
+
+
+# --- names that name nothing are errors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "expected"),
+    [
+        (
+            "rules:\n  SP01:\n    allowed_roles: []\n",
+            [],
+            ".iamlint.yaml:2: rules: unknown rule 'SP01'; did you mean SP001?",
+        ),
+        (
+            "ignore:\n- rule: SA01\n  reason: legacy\n",
+            [],
+            ".iamlint.yaml:2: ignore.0.rule: unknown rule 'SA01'",
+        ),
+        ("ignore: [IAM999]\n", [], ".iamlint.yaml:1: ignore: unknown rule 'IAM999'"),
+        ("select:\n- SA\n- XY\n", [], ".iamlint.yaml:3: select: unknown rule 'XY'"),
+        ("disable_plugins:\n- bultin\n", [], ".iamlint.yaml:2: disable_plugins: unknown rule pack 'bultin'"),
+        ("", ["--select", "SP0001"], "--select: unknown rule 'SP0001'; did you mean SP001?"),
+        ("", ["--ignore", "nope"], "--ignore: unknown rule 'nope'"),
+        ("", ["--disable-plugin", "acme"], "--disable-plugin: unknown rule pack 'acme' (installed packs and"),
+        (
+            "rules:\n  SP001:\n    allowed_roles: []\n    typo: 1\n",
+            [],
+            ".iamlint.yaml:4: rules.SP001: Additional properties are not allowed ('typo' was unexpected)",
+        ),
+        (
+            "rules:\n  SP001:\n    allowed_roles: [3]\n",
+            [],
+            ".iamlint.yaml:3: rules.SP001.allowed_roles.0: 3 is not",
+        ),
+    ],
+)
+def test_unknown_rules_and_packs_are_errors_with_file_and_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    args: list[str],
+    expected: str,
+) -> None:
+    from iamlint.cli import main
+
+    write(tmp_path / ".iamlint.yaml", text)
+    write(tmp_path / "policy.yaml", POLICY)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", *args, "policy.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert f"iamlint: error: {expected}" in err
+    assert "Traceback" not in err
+
+
+def test_every_unknown_name_is_reported_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from iamlint.cli import main
+
+    write(tmp_path / ".iamlint.yaml", "select: [SA, XX]\nrules:\n  YY: {}\n")
+    write(tmp_path / "policy.yaml", POLICY)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "--ignore", "ZZ", "policy.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert [line.split(":")[-1].split(";")[0].strip() for line in err.splitlines()] == [
+        "unknown rule 'XX'",
+        "unknown rule 'YY'",
+        "unknown rule 'ZZ'",
+    ]
