@@ -74,7 +74,11 @@ def test_ignore_takes_rule_ids_and_suppressions(tmp_path: Path) -> None:
     [
         ("fail_on: severe\n", 1, "fail_on: 'severe' is not one of"),
         ("paths: src\n", 1, "paths: 'src' is not of type 'array'"),
-        ("resources:\n  a.yaml: projects/p\n", 2, "resources.a.yaml: 'projects/p' does not match"),
+        (
+            "resources:\n  a.yaml: projects/p/instances/i\n",
+            2,
+            "resources.a.yaml: expected a full resource name (//SERVICE.googleapis.com/...), or projects/P",
+        ),
         ("selct: [SA]\n", 1, "allowed keys:"),
         ("ignore:\n- rule: SA001\n", 2, "ignore.0"),
         ("environments:\n  prod: acme-prod\n", 2, "environments.prod"),
@@ -222,3 +226,52 @@ def test_every_unknown_name_is_reported_at_once(
         "unknown rule 'YY'",
         "unknown rule 'ZZ'",
     ]
+
+
+def test_resources_take_the_short_form_of_a_container(tmp_path: Path) -> None:
+    write(tmp_path / ".iamlint.yaml", "resources:\n  a.yaml: projects/acme-prod\n  b.yaml: folders/123\n")
+    assert dict(load_config(start=tmp_path).resources) == {
+        "a.yaml": "//cloudresourcemanager.googleapis.com/projects/acme-prod",
+        "b.yaml": "//cloudresourcemanager.googleapis.com/folders/123",
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("projects/acme-shop-prod", None),
+        ("//cloudresourcemanager.googleapis.com/projects/acme-shop-prod", None),
+        ("projects/acme-shop-prod/instances/shop-prod", "expected a full resource name"),
+        ("acme-shop-prod", "expected a full resource name"),
+        ("https://cloudresourcemanager.googleapis.com/projects/acme-shop-prod", "expected a full resource"),
+    ],
+)
+def test_resource_option_takes_the_config_forms(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    value: str,
+    expected: str | None,
+) -> None:
+    from iamlint.cli import main
+
+    write(tmp_path / "policy.yaml", "bindings:\n- role: roles/owner\n  members: [user:eve@gmail.com]\n")
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(["check", "--format", "json", "--select", "IAM001", "--resource", value, "policy.yaml"])
+    except SystemExit as error:  # argparse refuses the value, with check's usage
+        code = int(error.code or 0)
+    captured = capsys.readouterr()
+    if expected:
+        assert code == 2
+        assert f"argument --resource: {value!r}: {expected}" in captured.err
+        return
+    # The short form is the project itself: its findings name the full resource, not a made-up one.
+    import json
+
+    findings = json.loads(captured.out)["findings"]
+    assert code == 1
+    assert findings
+    assert {f["resource"] for f in findings} == {
+        "//cloudresourcemanager.googleapis.com/projects/acme-shop-prod"
+    }

@@ -19,6 +19,7 @@ import jsonschema
 from iamlint.errors import ConfigError, InputError
 from iamlint.findings import Severity
 from iamlint.loaders.documents import line_of, parse_yaml
+from iamlint.resource_names import full_resource_name
 
 CONFIG_NAMES = (".iamlint.yaml", ".iamlint.yml")
 
@@ -117,7 +118,9 @@ def from_mapping(data: Any, root: Path, source: str | None) -> Config:
         ignore_rules=[item for item in ignore if isinstance(item, str)],
         suppressions=[item for item in ignore if isinstance(item, dict)],
         fail_on=Severity(data.get("fail_on", Severity.LOW.value)),
-        resources=dict(data.get("resources", {})),
+        resources={
+            glob: full_resource_name(name) or name for glob, name in data.get("resources", {}).items()
+        },
         rules=dict(data.get("rules", {})),
         environments=dict(data.get("environments", {})),
         allowed_domains=list(data.get("allowed_domains", [])),

@@ -42,11 +42,11 @@ def _line_of_error(configured: Mapping[str, Any] | None, error: jsonschema.Valid
     """The line of the option an error is about, as far down the configured options as it can be found."""
     node: Any = configured
     line = line_of(node)
-    path = list(error.absolute_path)
+    path: list[Any] = list(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         # The error is about the mapping; the line worth showing is the first key the schema does not know.
         known = error.schema.get("properties", {}) if isinstance(error.schema, Mapping) else {}
-        path += [next((key for key in error.instance if key not in known), None)]
+        path.append(next((key for key in error.instance if key not in known), None))
     for key in path:
         try:
             child = node[key]

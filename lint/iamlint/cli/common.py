@@ -21,6 +21,7 @@ from iamlint.plugins import Plugins, load_plugins
 from iamlint.references import check_plugin_references, check_rule_references
 from iamlint.report import ErrorReporter, Report, Reporter
 from iamlint.report.text import TextReporter
+from iamlint.resource_names import resource_argument
 from iamlint.suppress import SuppressOptions, baseline_path, read_baseline
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -99,9 +100,10 @@ def add_input_options(parser: argparse.ArgumentParser, *, files: bool = True) ->
         parser.add_argument(
             "--resource",
             metavar="FULL_NAME",
+            type=resource_argument,
             help="the resource bare policy files are set on, e.g. "
-            "//cloudresourcemanager.googleapis.com/projects/acme-prod "
-            "(the config's resources: map takes precedence per file)",
+            "//cloudresourcemanager.googleapis.com/projects/acme-prod or projects/acme-prod (the forms "
+            "the config's resources: takes; that map takes precedence per file)",
         )
     parser.add_argument("-q", "--quiet", action="store_true", help="hide notices (skipped files, warnings)")
     add_plugin_options(parser)
