@@ -17,8 +17,8 @@ from iamlint.engine import rule_options, run_rules, select_rules
 from iamlint.errors import InputError
 from iamlint.findings import Finding, Severity
 from iamlint.inventory import Inventory, InventoryBuilder, Settings
-from iamlint.loaders import LoadContext, expand_paths, load_documents
-from iamlint.loaders.documents import read_entries
+from iamlint.loaders import STDIN, LoadContext, expand_paths, load_documents
+from iamlint.loaders.documents import Document, NdjsonLine, Stdin, read_entries
 from iamlint.plugins import Plugins
 from iamlint.report import Report
 from iamlint.rule import Rule
@@ -35,6 +35,8 @@ class Collected:
     unbound_policies: list[str]
     # The files read, as displayed; suppression hygiene looks for inline comments in all of them.
     paths: list[str] = field(default_factory=list)
+    # Inputs that are no file to read again (standard input): their text, for inline comments.
+    texts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +72,28 @@ def bulk_allocation() -> Iterator[None]:
             gc.enable()
 
 
+def input_files(
+    paths: Sequence[str], config: Config, stdin: Stdin, errors: list[InputError]
+) -> list[tuple[str, str, bool]]:
+    """(path, as displayed, named explicitly) of every file a run reads, excluded ones left out; ``-`` is
+    standard input, displayed as ``stdin.name``. A path that does not exist is added to ``errors``."""
+    try:
+        candidates = list(expand_paths(paths))
+    except InputError as error:
+        candidates = []
+        errors.append(error)
+    files = []
+    for path, explicit in candidates:
+        shown = stdin.name if path == STDIN else path
+        if not config.is_excluded(shown):
+            files.append((path, shown, explicit))
+    return files
+
+
+def read_input(path: str, stdin: Stdin) -> Iterator[Document | NdjsonLine]:
+    return stdin.entries() if path == STDIN else read_entries(path)
+
+
 def collect(
     paths: Sequence[str],
     config: Config,
@@ -77,6 +101,7 @@ def collect(
     context: LoadContext,
     *,
     on_file: Callable[[str], None] | None = None,
+    stdin: Stdin | None = None,
 ) -> Collected:
     """Load every file; an error in one file is recorded and the others are still read, so that a user
     sees every broken input at once, but nothing is reported from a run that had any."""
@@ -84,27 +109,23 @@ def collect(
     errors: list[InputError] = []
     files = 0
     read: list[str] = []
-    try:
-        candidates = list(expand_paths(paths))
-    except InputError as error:
-        candidates = []
-        errors.append(error)
+    stdin = stdin or Stdin()
+    candidates = input_files(paths, config, stdin, errors)
     with bulk_allocation():
-        for path, explicit in candidates:
-            if config.is_excluded(path):
-                continue
+        for path, shown, explicit in candidates:
             files += 1
-            read.append(path)
+            read.append(shown)
             if on_file:
-                on_file(path)
+                on_file(shown)
             try:
                 builder.add_all(
-                    load_documents(read_entries(path), plugins.loaders, context, explicit=explicit)
+                    load_documents(read_input(path, stdin), plugins.loaders, context, explicit=explicit)
                 )
             except InputError as error:
                 errors.append(error)
         inventory = builder.build(settings_from(config))
-    return Collected(inventory, files, errors, builder.unbound_policy_paths, read)
+    texts = {stdin.name: stdin.text} if stdin.text is not None else {}
+    return Collected(inventory, files, errors, builder.unbound_policy_paths, read, texts)
 
 
 def lint(
@@ -140,8 +161,9 @@ def is_unchanged(finding: Finding) -> bool:
 
 def filter_findings(result: LintResult, config: Config, options: SuppressOptions | None = None) -> Filtered:
     """The filters step: inline comments, config waivers and the baseline decide what is reported."""
+    collected = result.collected
     return apply_suppressions(
-        result.findings, config, options or SuppressOptions(), result.collected.paths, result.rules
+        result.findings, config, options or SuppressOptions(), collected.paths, result.rules, collected.texts
     )
 
 

@@ -154,12 +154,16 @@ def parse_inline(path: str, lines: Iterable[str]) -> dict[int, tuple[InlineIgnor
 
 
 class InlineComments:
-    """Reads a file only when one of its findings asks, once per file."""
+    """Reads a file only when one of its findings asks, once per file. ``texts`` are inputs that are no
+    file to read (standard input), by the name their findings carry."""
 
-    def __init__(self) -> None:
+    def __init__(self, texts: Mapping[str, str] | None = None) -> None:
         self._files: dict[str, dict[int, tuple[InlineIgnore, bool]]] = {}
+        self._texts = texts or {}
 
     def comments(self, path: str) -> dict[int, tuple[InlineIgnore, bool]]:
+        if path not in self._files and path in self._texts:
+            self._files[path] = parse_inline(path, self._texts[path].splitlines())
         if path not in self._files:
             # Line by line: an asset export can be far larger than the comments worth finding in it.
             try:
@@ -351,6 +355,7 @@ def apply_suppressions(
     options: SuppressOptions,
     inputs: Sequence[str] = (),
     ran: Sequence[Rule] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> Filtered:
     """Split ``findings`` into reported and suppressed. ``inputs`` (the files linted) are searched for
     inline comments that silence nothing only when unused suppressions are asked for; a suppression of a
@@ -358,7 +363,7 @@ def apply_suppressions(
     today = options.today or datetime.now(UTC).date()
     waivers = waivers_from(config)
     used: set[int] = set()
-    inline = InlineComments()
+    inline = InlineComments(texts)
     used_inline: set[tuple[str, int]] = set()
     invalid_inline: set[tuple[str, int]] = set()
     chosen = baseline_path(config, options)

@@ -11,7 +11,18 @@ import sys
 from collections.abc import Sequence
 
 from iamlint import __version__
-from iamlint.cli import baseline, check, diff, explain, explain_role, formats, roles, rules, scan
+from iamlint.cli import (
+    baseline,
+    check,
+    completion,
+    diff,
+    explain,
+    explain_role,
+    formats,
+    roles,
+    rules,
+    scan,
+)
 from iamlint.cli.common import EPILOG, EXIT_ERROR, EXIT_OK, print_errors
 from iamlint.errors import IamlintError, InputError, InputErrors
 
@@ -24,7 +35,7 @@ over-broad roles, public or external principals, keys, missing audit logs and mo
 """
 
 # In the order `iamlint --help` lists them.
-SUBCOMMANDS = (check, rules, explain, formats, baseline, diff, scan, roles, explain_role)
+SUBCOMMANDS = (check, rules, explain, formats, baseline, diff, scan, roles, explain_role, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:

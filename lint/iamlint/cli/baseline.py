@@ -48,11 +48,19 @@ def add_parser(commands: Commands) -> None:
     update.add_argument(
         "--baseline",
         "-b",
+        "-o",
+        "--output",
+        dest="baseline",
         metavar="FILE",
-        help=f"baseline file (default: the config's baseline: or {DEFAULT_BASELINE})",
+        help=f"baseline file to update (default: the config's baseline: or {DEFAULT_BASELINE}); -o/--output "
+        "as for create",
     )
     update.add_argument("--add-new", action="store_true", help="also record findings not yet in the baseline")
     update.set_defaults(handler=run_update)
+
+
+def _findings(count: int, kind: str = "") -> str:
+    return f"{count} {kind}finding{'' if count == 1 else 's'}"
 
 
 def _baseline_file(config: Config, explicit: str | None) -> str:
@@ -66,7 +74,7 @@ def run_create(args: argparse.Namespace) -> int:
     target = _baseline_file(config, args.output)
     root = Path(target).resolve().parent
     write_baseline(target, [baseline_entry(finding, root) for finding in findings])
-    print(f"Recorded {len(findings)} finding{'' if len(findings) == 1 else 's'} in {target}.")
+    print(f"Recorded {_findings(len(findings))} in {target}.")
     return EXIT_OK
 
 
@@ -78,7 +86,11 @@ def run_update(args: argparse.Namespace) -> int:
     update = update_baseline(target, findings, add_new=args.add_new)
     print(
         f"{target}: kept {update.kept}, pruned {update.pruned} fixed, added {update.added}"
-        + (f"; {update.not_added} new findings not added (--add-new adds them)" if update.not_added else "")
+        + (
+            f"; {_findings(update.not_added, 'new ')} not added (--add-new adds them)"
+            if update.not_added
+            else ""
+        )
         + "."
     )
     return EXIT_OK

@@ -16,6 +16,7 @@ from iamlint.config import Config
 from iamlint.constraints import with_constraints
 from iamlint.errors import IamlintError, InputError, InputErrors, UsageError
 from iamlint.findings import Severity
+from iamlint.loaders.documents import Stdin
 from iamlint.pipeline import LintResult, build_report, collect, filter_findings, lint, load_context
 from iamlint.plugins import Plugins, load_plugins
 from iamlint.references import check_plugin_references, check_rule_references
@@ -290,16 +291,19 @@ def errors_reported(targets: Sequence[ReportTarget]) -> Iterator[None]:
 
 
 def lint_paths(
-    args: argparse.Namespace, paths: Sequence[str], config: Config, plugins: Plugins | None = None
+    args: argparse.Namespace,
+    paths: Sequence[str],
+    config: Config,
+    plugins: Plugins | None = None,
+    stdin: Stdin | None = None,
 ) -> LintResult:
     """Load and lint; raises InputErrors naming every broken input."""
     plugins = plugins or plugins_for(config, args=args)
     check_references(args, config, plugins)
     paths = list(paths) or config.default_paths() or ["."]
     changed_only = bool(getattr(args, "changed_only", False))
-    collected = collect(
-        paths, config, plugins, load_context(config, args.resource, changed_only=changed_only)
-    )
+    context = load_context(config, args.resource, changed_only=changed_only)
+    collected = collect(paths, config, plugins, context, stdin=stdin)
     if collected.errors:
         raise InputErrors(collected.errors)
     return lint(collected, config, plugins, csv(args.select), csv(args.ignore), changed_only=changed_only)

@@ -16,6 +16,8 @@ from iamlint.errors import InputError
 from iamlint.loaders.documents import Document, NdjsonLine
 from iamlint.model import Fact, Notice, SourceLocation
 
+# On the command line: one document read from standard input.
+STDIN = "-"
 WALKED_SUFFIXES = (".json", ".yaml", ".yml", ".ndjson", ".jsonl")
 _SKIPPED_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 
@@ -59,8 +61,9 @@ EXPECTED = (
 def describe(document: Document) -> str:
     data = document.data
     if isinstance(data, dict):
-        keys = ", ".join(sorted(map(str, data))[:6]) or "no keys"
-        return f"found a mapping with keys {keys}"
+        if not data:
+            return "found an empty mapping"
+        return f"found a mapping with keys {', '.join(sorted(map(str, data))[:6])}"
     return f"found a {type(data).__name__}"
 
 
@@ -72,10 +75,13 @@ def display_path(path: Path) -> str:
 
 
 def expand_paths(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
-    """(file, named explicitly) for each file argument and each candidate file under each directory."""
+    """(file, named explicitly) for each file argument and each candidate file under each directory;
+    ``-`` (standard input) is passed on as it is."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if raw == STDIN:
+            yield STDIN, True
+        elif path.is_dir():
             for root, dirs, files in os.walk(path):
                 # Hidden files are tool configs (.iamlint.yaml, .pre-commit-config.yaml, .gitlab-ci.yml),
                 # never inputs; naming one explicitly still lints it.
@@ -87,6 +93,11 @@ def expand_paths(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
             yield display_path(path), True
         else:
             raise InputError(raw, None, "no such file or directory")
+
+
+def claiming_loader(document: Document, loaders: Sequence[Loader]) -> Loader | None:
+    """The first loader that claims the document (built-in loaders come first), or None."""
+    return next((candidate for candidate in loaders if candidate.claims(document)), None)
 
 
 def load_documents(
@@ -113,7 +124,7 @@ def load_documents(
             document = entry.document()
         else:
             document = entry
-        loader = next((candidate for candidate in loaders if candidate.claims(document)), None)
+        loader = claiming_loader(document, loaders)
         if loader is None:
             if explicit:
                 raise InputError(

@@ -6,8 +6,10 @@ export is never held in memory whole.
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any, TypeVar
 
@@ -294,9 +296,15 @@ def read_entries(path: str, display_path: str | None = None) -> Iterator[Documen
     shown = display_path or path
     try:
         # A large buffer: an org export is hundreds of MB read line by line, 8 KB a system call by default.
-        handle: IO[bytes] = open(path, "rb", buffering=1 << 20)  # noqa: SIM115 - closed in finally
+        handle: IO[bytes] = open(path, "rb", buffering=1 << 20)  # noqa: SIM115 - closed by stream_entries
     except OSError as error:
         raise InputError(shown, None, f"cannot read: {error.strerror}") from None
+    yield from stream_entries(shown, handle)
+
+
+def stream_entries(shown: str, handle: IO[bytes]) -> Iterator[Document | NdjsonLine]:
+    """The documents of an open, seekable binary stream (a file, or standard input read into memory),
+    which is closed once read; ``shown`` names it in messages and locations."""
     try:
         head = handle.read(_HEAD)
         _check_text(shown, head)
@@ -318,6 +326,20 @@ def read_entries(path: str, display_path: str | None = None) -> Iterator[Documen
     finally:
         handle.close()
     yield from entries_from_text(shown, text)
+
+
+class Stdin:
+    """Standard input as one input file (``-`` on the command line), read once. ``name`` (``<stdin>``, or
+    ``--stdin-filename``) stands for it in messages and locations; its text is kept for inline comments."""
+
+    def __init__(self, name: str = "<stdin>") -> None:
+        self.name = name
+        self.text: str | None = None
+
+    def entries(self) -> Iterator[Document | NdjsonLine]:
+        data = sys.stdin.buffer.read()
+        self.text = data.decode("utf-8", errors="replace")
+        return stream_entries(self.name, io.BytesIO(data))
 
 
 def documents_from_text(path: str, text: str) -> Iterator[Document]:

@@ -84,14 +84,13 @@ class TextReporter:
         for note in report.summary_notes:
             stream.write(f"note: {note}\n")
         counts = ", ".join(f"{count} {severity}" for severity, count in report.counts().items() if count)
-        files = _plural(report.files, "file")
+        # A scan reads assets, not files: it gets no "in 0 files".
+        where = f" in {_plural(report.files, 'file')}" if report.files else ""
         if not report.findings:
-            stream.write(_paint(f"No findings in {files}.", _BOLD, color) + "\n")
+            stream.write(_paint(f"No findings{where}.", _BOLD, color) + "\n")
         else:
             stream.write(
-                _paint(
-                    f"Found {_plural(len(report.findings), 'finding')} ({counts}) in {files}.", _BOLD, color
-                )
+                _paint(f"Found {_plural(len(report.findings), 'finding')} ({counts}){where}.", _BOLD, color)
             )
             stream.write("\n")
         if report.suppressed:
