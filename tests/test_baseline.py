@@ -192,7 +192,7 @@ def test_update_prunes_fixed_entries_and_add_new_records(
     assert main(["baseline", "update", "."]) == 0
     assert capsys.readouterr().out == (
         ".iamlint-baseline.json: kept 2, pruned 1 fixed, added 0; "
-        "1 new findings not added (--add-new adds them).\n"
+        "1 new finding not added (--add-new adds them).\n"
     )
     stored = json.loads((ci_project / ".iamlint-baseline.json").read_text())
     assert [e["path"] for e in stored["findings"]] == ["run/cart.yaml", "run/orders.yaml"]

@@ -462,3 +462,19 @@ def test_on_a_terminal_the_progress_bar_says_it_is_retrying(
     err = capsys.readouterr().err
     assert "reading assets: the Cloud Asset API did not answer list_assets (RESOURCE)" in err
     assert "iamlint: notice" not in err
+
+
+def test_a_failed_scan_still_writes_its_sarif_report(
+    server: tuple[FakeAssetService, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service, endpoint = server
+    service.fail_with = (grpc.StatusCode.RESOURCE_EXHAUSTED, "quota")
+    sarif = tmp_path / "scan.sarif"
+    code = main(["scan", "--scope", SCOPE, "--endpoint", endpoint, "--format", "sarif", "-o", str(sarif)])
+    assert code == 2
+    assert "quota exhausted" in capsys.readouterr().err
+    (run,) = json.loads(sarif.read_text())["runs"]
+    assert run["results"] == []
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert "quota exhausted" in invocation["toolExecutionNotifications"][0]["message"]["text"]
