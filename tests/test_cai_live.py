@@ -478,3 +478,13 @@ def test_a_failed_scan_still_writes_its_sarif_report(
     (invocation,) = run["invocations"]
     assert invocation["executionSuccessful"] is False
     assert "quota exhausted" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_the_scan_summary_does_not_count_files(
+    server: tuple[FakeAssetService, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, endpoint = server
+    assert main(["scan", "--scope", SCOPE, "--endpoint", endpoint, "--select", "SA001"]) == 1
+    out = capsys.readouterr().out
+    assert "Found 2 findings (2 high)." in out
+    assert "in 0 files" not in out
