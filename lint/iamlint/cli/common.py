@@ -85,8 +85,8 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
 
 
 CONFIG_HELP = (
-    "config file (default: the nearest .iamlint.yaml or pyproject.toml with [tool.iamlint], looking "
-    "upwards from the first PATH, then from the current directory)"
+    "config file (default: the nearest .iamlint.yaml or pyproject.toml with [tool.iamlint] above each "
+    "PATH, else above the current directory; every PATH must get the same one)"
 )
 
 
